@@ -1,0 +1,55 @@
+"""The ``jobtrends`` command-line program.
+
+Each command group lives in its own module exposing ``register(app)``. Exit codes scripts can
+rely on are in :mod:`jobtrends.cli.common`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from jobtrends import __version__
+from jobtrends.cli import common, crawl, db, demo, enrich, report
+
+app = typer.Typer(
+    name="jobtrends",
+    help="Hiring-market intelligence from public job postings.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"jobtrends {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    db_url: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar=common.DATABASE_URL_ENV,
+            help="Database URL (default: SQLite file jobtrends.db in the current directory).",
+            show_envvar=True,
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    ctx.obj = common.AppState(db_url=db_url)
+
+
+for _module in (db, crawl, enrich, report, demo):
+    _module.register(app)
+
+
+def main() -> None:
+    app()

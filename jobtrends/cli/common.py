@@ -1,0 +1,60 @@
+"""Shared CLI plumbing: the application state, database access and exit codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+
+from storage.db import DATABASE_URL_ENV, default_database_url, make_engine
+
+__all__ = ["DATABASE_URL_ENV", "AppState", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE",
+           "EXIT_DATABASE", "EXIT_PARTIAL", "fail", "parse_observed_at", "console", "err_console"]
+
+EXIT_OK = 0
+EXIT_FAILURE = 1  # the command ran and failed
+EXIT_USAGE = 2  # bad arguments or bad input (also Click's own usage errors)
+EXIT_DATABASE = 3  # the database is unreachable or its URL is malformed
+EXIT_PARTIAL = 4  # done, but some sources did not crawl completely
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@dataclass
+class AppState:
+    db_url: str | None = None
+    _engine: Engine | None = None
+
+    @property
+    def url(self) -> str:
+        return self.db_url or default_database_url()
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.url)
+        return self._engine
+
+
+def fail(message: str, code: int = EXIT_FAILURE) -> typer.Exit:
+    """Print ``message`` as an error and return the Exit to raise."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(code)
+
+
+def parse_observed_at(value: str | None) -> datetime | None:
+    """Parse ``--observed-at`` (ISO 8601; a zone is converted to UTC) into naive UTC."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(
+            f"{value!r} is not an ISO 8601 time; use e.g. 2026-03-02T09:00:00Z or 2026-03-02"
+        ) from exc
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed

@@ -1,0 +1,70 @@
+"""Engine and session construction: one engine per database URL, SQLite by default."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+DATABASE_URL_ENV = "JOBTRENDS_DATABASE_URL"
+DEFAULT_SQLITE_FILE = "jobtrends.db"
+
+
+class DatabaseURLError(ValueError):
+    """The database URL cannot be used; the message says why and shows a working example."""
+
+
+def default_database_url(cwd: Path | None = None) -> str:
+    """The URL from ``JOBTRENDS_DATABASE_URL``, else a SQLite file in the current directory."""
+    env = os.environ.get(DATABASE_URL_ENV)
+    if env:
+        return env
+    return f"sqlite:///{(cwd or Path.cwd()) / DEFAULT_SQLITE_FILE}"
+
+
+def normalize_url(url: str) -> str:
+    """Accept ``postgresql://`` and route it to psycopg 3; reject URLs SQLAlchemy cannot parse."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseURLError(
+            f"malformed database URL {url!r}: expected e.g. 'sqlite:///jobtrends.db' or "
+            "'postgresql://user@127.0.0.1:5432/jobtrends'"
+        ) from exc
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise DatabaseURLError(
+            f"unsupported database {parsed.get_backend_name()!r} in {url!r}: "
+            "jobtrends runs on SQLite ('sqlite:///jobtrends.db') or PostgreSQL "
+            "('postgresql://user@host:5432/dbname')"
+        )
+    return parsed.render_as_string(hide_password=False)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
+    """Build the engine for ``url`` (default: :func:`default_database_url`)."""
+    final_url = normalize_url(url or default_database_url())
+    if final_url.startswith("sqlite"):
+        engine = create_engine(final_url, echo=echo)
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(final_url, echo=echo, pool_pre_ping=True)
+    return engine
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
