@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
     Text,
     UniqueConstraint,
@@ -40,8 +41,18 @@ CLOSE_NOT_ACCEPTING = "not_accepting"  # the page says it no longer accepts appl
 CLOSE_EXPIRED = "expired"  # validThrough passed and the source cannot list it again
 
 
+# Named constraints, so later migrations can alter them (SQLite batch mode needs names).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
 class Base(DeclarativeBase):
-    pass
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class Source(Base):
@@ -108,6 +119,8 @@ class Posting(Base):
         Index("ix_postings_closed_at", "closed_at"),
         Index("ix_postings_canonical", "canonical_id"),
         Index("ix_postings_dedup", "company_id", "title_normalized"),
+        # reconcile walks the open postings of one source
+        Index("ix_postings_source_status", "source_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -143,8 +156,11 @@ class Posting(Base):
     close_reason: Mapped[str | None] = mapped_column(String(50))
     status: Mapped[str] = mapped_column(String(10), default=POSTING_OPEN)
     miss_count: Mapped[int] = mapped_column(Integer, default=0)
+    # observation time of the first complete crawl that missed it (since last seen): the
+    # closed_at of a posting closed for being unseen (LinkUp's convention)
+    first_missed_at: Mapped[datetime | None] = mapped_column(DateTime)
     # live at its source's first crawl: opened before tracking began, so counted as opened in
-    # no week and kept out of time to fill
+    # no week and kept out of time to fill. Such postings get no "opened" event (docs/lifecycle.md)
     left_censored: Mapped[bool] = mapped_column(Boolean, default=False)
     # enrichment
     language: Mapped[str | None] = mapped_column(String(5))

@@ -1,0 +1,74 @@
+"""Schema management: Alembic migrations run programmatically, no ``alembic.ini`` needed.
+
+The migration scripts ship inside the package (``storage/migrations``), so an installed
+jobtrends can create or upgrade a database with :func:`upgrade`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+from storage.db import make_engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config() -> Config:
+    """An Alembic configuration built in code, pointing at the packaged migrations."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def _engine(engine_or_url: Engine | str) -> tuple[Engine, bool]:
+    if isinstance(engine_or_url, Engine):
+        return engine_or_url, False
+    return make_engine(engine_or_url), True
+
+
+def upgrade(engine_or_url: Engine | str, revision: str = "head") -> str | None:
+    """Apply migrations up to ``revision`` (default: the newest); return the revision reached.
+
+    Stored rows are kept: every migration must carry existing data forward.
+    """
+    engine, owned = _engine(engine_or_url)
+    try:
+        config = alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+        return current_revision(engine)
+    finally:
+        if owned:
+            engine.dispose()
+
+
+def downgrade(engine_or_url: Engine | str, revision: str) -> str | None:
+    """Revert migrations down to ``revision`` (``"base"`` drops every table); tests, repairs."""
+    engine, owned = _engine(engine_or_url)
+    try:
+        config = alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
+        return current_revision(engine)
+    finally:
+        if owned:
+            engine.dispose()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None when it has never been migrated."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    """The newest revision shipped with this version of jobtrends."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
