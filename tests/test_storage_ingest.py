@@ -1,0 +1,240 @@
+"""Ingest: batched upserts, idempotent re-crawls, opened times, left-censoring, order checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event, select
+from sqlalchemy.orm import Session
+
+from storage import ingest, models, schema
+from storage.db import make_engine
+from storage.records import LocationRecord, PostingRecord, SkillRecord
+
+T0 = datetime(2026, 3, 2, 9, 0)
+WEEK = timedelta(days=7)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    schema.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+def record(job_id: str, **overrides: Any) -> PostingRecord:
+    values: dict[str, Any] = {
+        "title": f"Machine Learning Engineer {job_id}",
+        "company_name": "Canonical Ltd.",
+        "description_text": f"Build models for {job_id}.",
+        "locations": [LocationRecord("Brussels", country="BE")],
+        "skills": [SkillRecord("Python", "language"), SkillRecord("PyTorch", "ml", mentions=2)],
+        "enrichment_version": "1",
+        "role_family": "ml-engineer",
+    }
+    values.update(overrides)
+    return PostingRecord(source_job_id=job_id, **values)
+
+
+def crawl(
+    engine: Engine, observed_at: datetime, records: list[PostingRecord], source: str = "acme"
+) -> tuple[int, ingest.UpsertStats]:
+    with Session(engine) as session, session.begin():
+        run_id = ingest.start_crawl_run(
+            session, source, kind="greenhouse", observed_at=observed_at, country="be"
+        )
+        stats = ingest.upsert_postings(session, run_id, records)
+        ingest.finish_crawl_run(
+            session, run_id, finish_reason="finished", pages_fetched=3, pages_failed=0
+        )
+    return run_id, stats
+
+
+def table_rows(engine: Engine, model: type[models.Base], skip: tuple[str, ...] = ()) -> list[tuple]:
+    table = model.__table__
+    columns = [c for c in table.columns if c.name not in skip]  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(*columns).order_by(*columns[:2]))]
+
+
+def test_recrawl_changes_only_last_seen(engine: Engine) -> None:
+    records = [record(str(i)) for i in range(5)]
+    first_run, _ = crawl(engine, T0, records)
+    second_crawl = [record(str(i)) for i in range(5)]
+    crawl(engine, T0 + WEEK, second_crawl)  # a new crawl, same records
+    snapshot = {
+        model: table_rows(engine, model, skip=("last_seen_at", "last_seen_run_id"))
+        for model in (models.Posting, models.PostingLocation, models.PostingSkill,
+                      models.PostingEvent, models.Company, models.Skill)
+    }  # fmt: skip
+    second_run, stats = crawl(engine, T0 + 2 * WEEK, [record(str(i)) for i in range(5)])
+    assert (stats.inserted, stats.seen_again, stats.changed, stats.reopened) == (0, 5, 0, 0)
+    for model, rows in snapshot.items():
+        assert table_rows(engine, model, skip=("last_seen_at", "last_seen_run_id")) == rows
+    with engine.connect() as conn:
+        seen = conn.execute(select(models.Posting.last_seen_at, models.Posting.last_seen_run_id))
+        assert set(seen) == {(T0 + 2 * WEEK, second_run)}
+    assert first_run != second_run
+
+
+def test_changed_content_rewrites_children_only_for_that_posting(engine: Engine) -> None:
+    crawl(engine, T0, [record("a"), record("b")])
+    locations_before = table_rows(engine, models.PostingLocation)
+    changed = record("b", description_text="Now in Ghent.", locations=[LocationRecord("Ghent")])
+    _, stats = crawl(engine, T0 + WEEK, [record("a"), changed])
+    assert stats.changed == 1
+    with engine.connect() as conn:
+        cities = conn.execute(
+            select(models.Posting.source_job_id, models.PostingLocation.city)
+            .join(models.PostingLocation)
+            .order_by(models.Posting.source_job_id)
+        ).all()
+    assert cities == [("a", "Brussels"), ("b", "Ghent")]
+    assert table_rows(engine, models.PostingLocation)[0] == locations_before[0]
+
+
+def test_unenriched_repeat_keeps_enrichment(engine: Engine) -> None:
+    crawl(engine, T0, [record("a")])
+    bare = record("a", enrichment_version=None, role_family=None, skills=[], locations=[])
+    crawl(engine, T0 + WEEK, [bare])
+    with Session(engine) as session:
+        posting = session.scalars(select(models.Posting)).one()
+        assert (posting.role_family, posting.enrichment_version) == ("ml-engineer", "1")
+        assert len(posting.locations) == 1
+    assert ingest_hashes(engine, ["a", "zzz"]) == {"a": (record("a").content_hash, "1")}
+
+
+def ingest_hashes(engine: Engine, ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+    with Session(engine) as session:
+        return ingest.known_content_hashes(session, "acme", ids)
+
+
+def test_upsert_uses_batched_statements_not_one_per_row(engine: Engine) -> None:
+    """2,500 postings (3 batches) with children take a bounded number of statements."""
+    statements: list[tuple[str, bool]] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append((statement, executemany))
+
+    records = [record(str(i)) for i in range(2500)]
+    with Session(engine) as session, session.begin():
+        run_id = ingest.start_crawl_run(session, "acme", kind="x", observed_at=T0)
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            ingest.upsert_postings(session, run_id, records)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    upserts = [s for s, many in statements if "ON CONFLICT" in s and "postings" in s.split("(")[0]]
+    assert len(upserts) == 3  # one prepared statement per batch of 1,000
+    # per batch: lookup, company upsert + lookup, upsert, id lookup, locations, skills
+    # upsert + lookup, posting skills, postings_seen: ~10; never proportional to rows
+    assert len(statements) <= 3 * 12
+    with engine.connect() as conn:
+        assert len(conn.execute(select(models.Posting.id)).all()) == 2500
+
+
+def test_first_crawl_is_left_censored_and_emits_no_opened_event(engine: Engine) -> None:
+    _, stats = crawl(engine, T0, [record("a"), record("b")])
+    assert stats.left_censored == 2
+    _, stats = crawl(engine, T0 + WEEK, [record("a"), record("b"), record("c")])
+    assert (stats.inserted, stats.left_censored) == (1, 0)
+    with engine.connect() as conn:
+        rows = conn.execute(select(models.Posting.source_job_id, models.Posting.left_censored))
+        censored = {job_id: flag for job_id, flag in rows}
+        opened = conn.execute(
+            select(models.Posting.source_job_id, models.PostingEvent.kind, models.PostingEvent.at)
+            .join(models.Posting)
+        ).all()
+    assert censored == {"a": True, "b": True, "c": False}
+    assert opened == [("c", models.EVENT_OPENED, T0 + WEEK)]
+
+
+def test_each_source_has_its_own_first_crawl(engine: Engine) -> None:
+    crawl(engine, T0, [record("a")], source="acme")
+    _, stats = crawl(engine, T0 + WEEK, [record("a")], source="other-board")
+    assert stats.left_censored == 1
+
+
+@pytest.mark.parametrize(
+    ("date_posted", "expected"),
+    [
+        (T0 + WEEK - timedelta(days=3), T0 + WEEK - timedelta(days=3)),  # plausible: kept
+        (None, T0 + WEEK),  # missing: first seen
+        (T0 + WEEK + timedelta(hours=5), T0 + WEEK),  # a few hours ahead: clamped
+        (T0 + WEEK + timedelta(days=3), T0 + WEEK),  # in the future: first seen
+        (T0 - timedelta(days=1), T0 + WEEK),  # before the previous crawl, which missed it
+        (T0 + WEEK - timedelta(days=400), T0 + WEEK),  # absurdly old
+    ],
+)
+def test_opened_at_is_plausible_date_posted_else_first_seen(
+    engine: Engine, date_posted: datetime | None, expected: datetime
+) -> None:
+    crawl(engine, T0, [record("a")])
+    crawl(engine, T0 + WEEK, [record("a"), record("new", date_posted=date_posted)])
+    with engine.connect() as conn:
+        opened_at = conn.execute(
+            select(models.Posting.opened_at).where(models.Posting.source_job_id == "new")
+        ).scalar_one()
+        event_at = conn.execute(select(models.PostingEvent.at)).scalar_one()
+    assert opened_at == expected == event_at
+
+
+def test_older_observation_is_rejected_with_a_clear_message(engine: Engine) -> None:
+    crawl(engine, T0 + WEEK, [record("a")])
+    with Session(engine) as session, pytest.raises(ingest.ObservationOrderError) as info:
+        ingest.start_crawl_run(session, "acme", kind="x", observed_at=T0)
+    message = str(info.value)
+    assert "'acme'" in message and "2026-03-02 09:00:00" in message
+    assert "2026-03-09 09:00:00" in message
+    # same time is fine (several processes sharing a crawl), and other sources are unaffected
+    with Session(engine) as session:
+        ingest.start_crawl_run(session, "acme", kind="x", observed_at=T0 + WEEK)
+        ingest.start_crawl_run(session, "other", kind="x", observed_at=T0)
+
+
+def test_company_spellings_merge_into_one_company(engine: Engine) -> None:
+    crawl(engine, T0, [record("a", company_name="Canonical Ltd."),
+                       record("b", company_name="CANONICAL"),
+                       record("c", company_name="Canonical Group Limited"),
+                       record("d", company_name=None)])  # fmt: skip
+    with engine.connect() as conn:
+        companies = conn.execute(select(models.Company.normalized_name)).scalars().all()
+        linked = conn.execute(select(models.Posting.company_id).order_by(
+            models.Posting.source_job_id)).scalars().all()
+    assert companies == ["canonical"]
+    assert linked[:3] == [linked[0]] * 3 and linked[0] is not None and linked[3] is None
+
+
+def test_duplicate_ids_in_one_call_are_stored_once(engine: Engine) -> None:
+    _, stats = crawl(engine, T0, [record("a", title="old"), record("a", title="new")])
+    assert (stats.received, stats.inserted) == (1, 1)
+    with engine.connect() as conn:
+        assert conn.execute(select(models.Posting.title)).scalars().all() == ["new"]
+        assert conn.execute(select(models.CrawlRun.postings_seen)).scalar_one() == 1
+
+
+def test_postings_seen_counts_each_posting_once_per_run(engine: Engine) -> None:
+    with Session(engine) as session, session.begin():
+        run_id = ingest.start_crawl_run(session, "acme", kind="x", observed_at=T0)
+        ingest.upsert_postings(session, run_id, [record("a"), record("b")])
+        ingest.upsert_postings(session, run_id, [record("b"), record("c")])  # page overlap
+        seen = session.execute(
+            select(models.CrawlRun.postings_seen).where(models.CrawlRun.id == run_id)
+        ).scalar_one()
+    assert seen == 3
+
+
+def test_bad_input_is_named(engine: Engine) -> None:
+    with Session(engine) as session:
+        run_id = ingest.start_crawl_run(session, "acme", kind="x", observed_at=T0)
+        with pytest.raises(ValueError, match="'gone'"):
+            ingest.record_close_signal(session, run_id, "a", "gone")
+        with pytest.raises(LookupError, match="12345"):
+            ingest.upsert_postings(session, 12345, [record("a")])
+        with pytest.raises(ValueError, match="pages_failed=-1"):
+            ingest.finish_crawl_run(session, run_id, finish_reason="finished",
+                                    pages_fetched=1, pages_failed=-1)  # fmt: skip
