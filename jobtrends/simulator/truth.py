@@ -1,0 +1,199 @@
+"""What a correct pipeline must report about a simulated market crawled once per week.
+
+The market knows when each role really opened and closed, but a weekly crawler only sees
+snapshots, so the truth is computed by replaying the lifecycle rules of DESIGN.md over those
+snapshots:
+
+- a crawl of a source is *complete* unless it failed (the failing source's week) or saw fewer
+  than ``min_seen_share`` of the postings open for that source before it;
+- a posting missed by ``k`` consecutive complete crawls closes at the time of the first of them;
+- postings live at their source's first crawl are left-censored (opened in no week, kept out of
+  time to fill);
+- a role cross-posted on several sources counts once;
+- the opening time is the posting's own date (``datePosted``, a bare date on some boards).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from jobtrends.simulator.market import DATE_ONLY_BOARDS, Market, Role
+
+
+@dataclass
+class RoleOutcome:
+    """One observed role as the lifecycle rules see it."""
+
+    role: Role
+    opened_at: datetime
+    first_seen: datetime
+    left_censored: bool
+    closed_at: datetime | None
+
+
+@dataclass
+class GroundTruth:
+    """The expected report numbers. Weeks are ISO ``(year, week)`` pairs."""
+
+    crawl_times: list[datetime]
+    outcomes: list[RoleOutcome]
+    opened_by_week: Counter[tuple[int, int]] = field(default_factory=Counter)
+    closed_by_week: Counter[tuple[int, int]] = field(default_factory=Counter)
+    incomplete_runs: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def last_crawl(self) -> datetime:
+        return self.crawl_times[-1]
+
+    def iso_weeks(self) -> list[tuple[int, int]]:
+        """The ISO weeks the crawls cover, oldest first."""
+        weeks = []
+        for t in self.crawl_times:
+            iso = t.isocalendar()
+            weeks.append((iso.year, iso.week))
+        return weeks
+
+    def time_to_fill_days(self) -> list[tuple[float, bool]]:
+        """(days, closed) per non-censored role; open roles are censored at the last crawl."""
+        out = []
+        for o in self.outcomes:
+            if o.left_censored:
+                continue
+            end = o.closed_at or self.last_crawl
+            out.append(((end - o.opened_at).total_seconds() / 86400.0, o.closed_at is not None))
+        return out
+
+    def median_time_to_fill(self) -> float | None:
+        return kaplan_meier_quantile(self.time_to_fill_days(), 0.5)
+
+    def active(self, since: datetime | None = None,
+               until: datetime | None = None) -> list[RoleOutcome]:
+        """Roles open at some point of [since, until] (default: the whole observed period)."""
+        lo = since or datetime.min
+        hi = until or datetime.max
+        return [o for o in self.outcomes
+                if o.opened_at <= hi and (o.closed_at is None or o.closed_at >= lo)]
+
+    @staticmethod
+    def shares(outcomes: list[RoleOutcome], attribute: str) -> dict[str, float]:
+        """Share of ``outcomes`` per value of a role attribute (``cities`` counts each city)."""
+        counts: Counter[str] = Counter()
+        for o in outcomes:
+            value = getattr(o.role, attribute)
+            if isinstance(value, tuple):
+                counts.update(value)
+            else:
+                counts[value] += 1
+        n = len(outcomes)
+        return {k: v / n for k, v in counts.items()} if n else {}
+
+    def open_at_end(self) -> list[RoleOutcome]:
+        return [o for o in self.outcomes if o.closed_at is None]
+
+
+def kaplan_meier_quantile(samples: list[tuple[float, bool]], q: float) -> float | None:
+    """The time at which the Kaplan–Meier survival curve first drops to ``1 - q`` or below.
+
+    ``samples`` are (duration, event observed). None when the curve never gets that low.
+    """
+    at_risk = len(samples)
+    survival = 1.0
+    for duration, event in sorted(samples, key=lambda s: (s[0], not s[1])):
+        if event:
+            survival *= 1.0 - 1.0 / at_risk
+            if survival <= 1.0 - q + 1e-12:
+                return duration
+        at_risk -= 1
+    return None
+
+
+def _opened_at(market: Market, role: Role, sources: list[str]) -> datetime:
+    # a board publishing bare dates gives midnight; the earliest claim wins for a cross-post
+    claims = []
+    for name in sources:
+        key = market.source_by_name[name].key
+        if key in DATE_ONLY_BOARDS:
+            claims.append(datetime.combine(role.opened.date(), datetime.min.time()))
+        else:
+            claims.append(role.opened.replace(second=0, microsecond=0))
+    return min(claims)
+
+
+def ground_truth(market: Market, *, k: int = 2, min_seen_share: float = 0.5) -> GroundTruth:
+    """Replay weekly crawls of ``market`` under the lifecycle rules (see the module doc)."""
+    times = [market.crawl_time(w) for w in range(market.weeks)]
+    first_seen: dict[tuple[str, str], datetime] = {}
+    censored: dict[tuple[str, str], bool] = {}
+    closed: dict[tuple[str, str], datetime] = {}
+    role_of: dict[tuple[str, str], int] = {}
+    incomplete: list[tuple[str, int]] = []
+    for spec in market.sources:
+        source = spec.name
+        misses: dict[str, int] = {}
+        first_miss: dict[str, datetime] = {}
+        open_ids: set[str] = set()
+        for w, t in enumerate(times):
+            if market.is_failing(source, w):
+                incomplete.append((source, w))
+                continue
+            seen = market.visible(source, w)
+            seen_ids = {p.job_id for p in seen}
+            complete = not open_ids or len(seen_ids) >= min_seen_share * len(open_ids)
+            for p in seen:
+                key = (source, p.job_id)
+                if key not in first_seen:
+                    first_seen[key] = t
+                    censored[key] = w == 0
+                    role_of[key] = p.role
+                open_ids.add(p.job_id)
+                misses[p.job_id] = 0
+                first_miss.pop(p.job_id, None)
+            if not complete:
+                incomplete.append((source, w))
+                continue
+            for job_id in list(open_ids - seen_ids):
+                misses[job_id] = misses.get(job_id, 0) + 1
+                first_miss.setdefault(job_id, t)
+                if misses[job_id] >= k:
+                    closed[(source, job_id)] = first_miss[job_id]
+                    open_ids.discard(job_id)
+
+    # roles, not rows: group a role's placements
+    by_role: dict[int, list[tuple[str, str]]] = {}
+    for key, role_idx in role_of.items():
+        by_role.setdefault(role_idx, []).append(key)
+    outcomes = []
+    for role_idx in sorted(by_role):
+        keys = by_role[role_idx]
+        role = market.roles[role_idx]
+        closes = [closed.get(key) for key in keys]
+        outcomes.append(RoleOutcome(
+            role=role,
+            opened_at=_opened_at(market, role, [s for s, _ in keys]),
+            first_seen=min(first_seen[key] for key in keys),
+            left_censored=any(censored[key] for key in keys),
+            # the role is closed when every copy of it is
+            closed_at=None if any(c is None for c in closes) else max(c for c in closes if c),
+        ))
+    truth = GroundTruth(times, outcomes, incomplete_runs=incomplete)
+    for o in outcomes:
+        if o.closed_at is not None:
+            truth.closed_by_week[_iso(o.closed_at.date())] += 1
+        if not o.left_censored:
+            truth.opened_by_week[_iso(o.opened_at.date())] += 1
+    return truth
+
+
+def _iso(d: date) -> tuple[int, int]:
+    iso = d.isocalendar()
+    return (iso.year, iso.week)
+
+
+def week_start(year: int, week: int) -> datetime:
+    """Monday 00:00 of ISO week (year, week)."""
+    return datetime.combine(date.fromisocalendar(year, week, 1), datetime.min.time())
+
+
+__all__ = ["GroundTruth", "RoleOutcome", "ground_truth", "kaplan_meier_quantile", "week_start"]
