@@ -1,0 +1,116 @@
+"""Who is hiring: top companies and open roles per country (with talent pools)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, union
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import FromClause
+
+from storage.models import Company, Posting, PostingLocation, TalentPool
+from storage.trends.filters import ResolvedFilter
+from storage.trends.roles import open_at_end, role_members
+
+
+@dataclass(frozen=True)
+class CompanyOpenRoles:
+    """A company with its roles open at the window's end, and what is known about it."""
+
+    company: str
+    normalized_name: str
+    country: str | None
+    industry: str | None
+    founded_year: int | None
+    open_roles: int
+
+
+def top_companies_for(
+    session: Session, rf: ResolvedFilter, roles: FromClause, limit: int
+) -> tuple[CompanyOpenRoles, ...]:
+    """Companies with the most open roles (ties by name); roles without a company are skipped."""
+    counts = (
+        select(roles.c.company_id, func.count().label("open_roles"))
+        .where(open_at_end(roles, rf), roles.c.company_id.is_not(None))
+        .group_by(roles.c.company_id)
+        .subquery("company_counts")
+    )
+    rows = session.execute(
+        select(
+            Company.name,
+            Company.normalized_name,
+            Company.country,
+            Company.industry,
+            Company.founded_year,
+            counts.c.open_roles,
+        )
+        .join(counts, counts.c.company_id == Company.id)
+        .order_by(counts.c.open_roles.desc(), Company.normalized_name)
+        .limit(limit)
+    ).all()
+    return tuple(
+        CompanyOpenRoles(name, norm, country, industry, year, int(n))
+        for name, norm, country, industry, year, n in rows
+    )
+
+
+@dataclass(frozen=True)
+class CountryOpenRoles:
+    """Roles open at the window's end in one country.
+
+    ``people``/``openings_per_person`` come from the talent pool of (country, role family) and are
+    only set when the filter names a role family and such a pool is loaded.
+    """
+
+    country: str
+    open_roles: int
+    people: int | None
+    openings_per_person: float | None
+
+
+@dataclass(frozen=True)
+class OpenByCountry:
+    countries: tuple[CountryOpenRoles, ...]
+    open_roles: int  # all open roles in the filter (a role in two countries counts once here)
+    unknown: int  # open roles without any known country
+
+
+def open_by_country_for(session: Session, rf: ResolvedFilter, roles: FromClause) -> OpenByCountry:
+    """Open roles per country of any of their postings (main country or a location)."""
+    open_roles = select(roles.c.role_id).where(open_at_end(roles, rf)).subquery("open_roles")
+    members = role_members(open_roles)
+    member = aliased(Posting, name="cp")
+    role_countries = union(
+        select(members.c.role_id, member.country.label("country"))
+        .join(member, member.id == members.c.posting_id)
+        .where(member.country.is_not(None)),
+        select(members.c.role_id, PostingLocation.country.label("country"))
+        .join(PostingLocation, PostingLocation.posting_id == members.c.posting_id)
+        .where(PostingLocation.country.is_not(None)),
+    ).subquery("role_countries")
+    n = func.count().label("n")
+    rows = session.execute(
+        select(role_countries.c.country, n)
+        .group_by(role_countries.c.country)
+        .order_by(n.desc(), role_countries.c.country)
+    ).all()
+    with_country = session.execute(
+        select(func.count(role_countries.c.role_id.distinct()))
+    ).scalar_one()
+    total = session.execute(select(func.count()).select_from(open_roles)).scalar_one()
+    pools: dict[str, int] = {}
+    if rf.role_family is not None:
+        pools = {
+            country: people
+            for country, people in session.execute(
+                select(TalentPool.country, TalentPool.people).where(
+                    TalentPool.role_family == rf.role_family
+                )
+            )
+        }
+    countries = []
+    for country, count in rows:
+        people = pools.get(country)
+        ratio = int(count) / people if people else None
+        countries.append(CountryOpenRoles(country, int(count), people, ratio))
+    return OpenByCountry(tuple(countries), int(total), int(total) - int(with_country))

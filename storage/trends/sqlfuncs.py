@@ -1,0 +1,37 @@
+"""Dialect-specific SQL expressions the trend queries need, compiled per backend.
+
+Calendar arithmetic differs between SQLite (``julianday``/``date``) and PostgreSQL (date
+subtraction); keeping it in two tiny compiled constructs lets every query stay dialect-neutral.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Integer
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+# julianday('1970-01-01'): SQLite day numbers are shifted to the Unix epoch so both backends agree.
+_SQLITE_EPOCH_JULIANDAY = 2440587.5
+
+
+class epoch_day(FunctionElement[int]):  # noqa: N801 - reads like the SQL function it stands for
+    """Whole days from 1970-01-01 to the (UTC) calendar date of a timestamp."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "epoch_day"
+
+
+@compiles(epoch_day, "sqlite")
+def _epoch_day_sqlite(element: epoch_day, compiler: SQLCompiler, **kw: Any) -> str:
+    arg = compiler.process(element.clauses, **kw)
+    return f"CAST(julianday(date({arg})) - {_SQLITE_EPOCH_JULIANDAY} AS INTEGER)"
+
+
+@compiles(epoch_day, "postgresql")
+def _epoch_day_postgresql(element: epoch_day, compiler: SQLCompiler, **kw: Any) -> str:
+    arg = compiler.process(element.clauses, **kw)
+    return f"(CAST({arg} AS DATE) - DATE '1970-01-01')"

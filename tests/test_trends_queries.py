@@ -1,0 +1,337 @@
+"""Trend functions on a small hand-built history, on SQLite and PostgreSQL.
+
+Rows are inserted directly with the models (no crawl, no reconcile) so each number below can be
+traced to the table in :data:`POSTINGS`. Dates are 2026; crawls run Mondays 06:00.
+
+Roles (postings linked by canonical_id fold into one role):
+  R1 = P1            opened 02-02 (left-censored), closed 02-16
+  R2 = P2            opened 02-04 (datePosted), closed 02-23            -> filled in 19 days
+  R3 = P3            opened 02-09, open                                 -> censored at 21 days
+  R4 = P4 + P5       opened 02-09 (P5 is earlier than P4), closed 02-23 (P5 closes last)
+                     -> filled in 14 days (not P4's own 6)
+  R6 = P6 + P7       opened 02-16, open (P6 still open although P7 closed) -> censored at 14
+  R9 = P9 + P10      earliest opening 02-02 is P10's, left-censored -> role left-censored
+  R11 = P11          opened 02-02 left-censored, open
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy.orm import Session
+
+from storage.db import make_engine
+from storage.models import (
+    RUN_COMPLETE,
+    RUN_INCOMPLETE,
+    Company,
+    CrawlRun,
+    Posting,
+    PostingLocation,
+    PostingSkill,
+    Skill,
+    Source,
+    TalentPool,
+)
+from storage.schema import upgrade
+from storage.trends import (
+    InvalidFilterError,
+    TrendFilter,
+    city_shares,
+    employment_type_shares,
+    known_values,
+    open_by_country,
+    seniority_shares,
+    skill_counts,
+    time_to_fill,
+    top_companies,
+    trend_summary,
+    weekly_flow,
+)
+
+ALL = TrendFilter()
+
+
+def at(day: str, hour: int = 6) -> datetime:
+    return datetime.fromisoformat(f"2026-{day}").replace(hour=hour)
+
+
+# id, source, canonical, opened, closed, left-censored, seniority, employment, family, company,
+# country, locations (city, country), skills
+POSTINGS = [
+    (1, "a", None, at("02-02"), at("02-16"), True, "Mid-Senior level", "Full-time",
+     "data-engineer", "Acme", "BE", [("Brussels", "BE")], []),
+    (2, "a", None, at("02-04", 0), at("02-23"), False, "Mid-Senior level", "Full-time",
+     "ml-engineer", "Acme", "BE", [("Brussels", "BE"), ("Ghent", "BE")], ["Python"]),
+    (3, "a", None, at("02-09"), None, False, "Entry level", "Contract",
+     "ml-engineer", "Acme", "DE", [("Berlin", "DE")], ["Python", "SQL"]),
+    (4, "a", None, at("02-10", 0), at("02-16"), False, None, "Full-time",
+     "ml-engineer", "Beta", "BE", [("Brussels", "BE")], ["SQL"]),
+    (5, "b", 4, at("02-09"), at("02-23"), False, "Internship", "Part-time",
+     "data-engineer", "Beta", "BE", [("Antwerp", "BE"), ("Brussels", "BE")], ["SQL", "Python"]),
+    (6, "a", None, at("02-16"), None, False, "Mid-Senior level", "Full-time",
+     "data-engineer", "Acme", None, [], []),
+    (7, "b", 6, at("02-16"), at("02-23"), False, None, None,
+     None, "Acme", "DE", [("Berlin", "DE")], []),
+    (9, "a", None, at("02-09"), at("03-02"), False, "Director", "Full-time",
+     "data-engineer", "Gamma", "NL", [], []),
+    (10, "b", 9, at("02-02"), at("02-23"), True, None, None,
+     None, "Gamma", "NL", [], []),
+    (11, "a", None, at("02-02"), None, True, "Associate", "Full-time",
+     "ml-engineer", "Beta", "NL", [("Amsterdam", "NL")], ["Python"]),
+]  # fmt: skip
+
+COMPANIES = [
+    (1, "Acme", "acme", "US", "Software", 1999),
+    (2, "Beta Ltd.", "beta", "BE", None, None),
+    (3, "Gamma", "gamma", "NL", "Retail", 1950),
+]
+
+
+def build_history(session: Session) -> None:
+    session.add_all(
+        [
+            Source(id=1, name="a", kind="ats", created_at=at("02-01")),
+            Source(id=2, name="b", kind="board", created_at=at("02-01")),
+        ]
+    )
+    runs = [(1, d, RUN_COMPLETE) for d in ("02-02", "02-09", "02-16", "02-23", "03-02")]
+    runs += [(1, "02-25", RUN_INCOMPLETE), (2, "02-16", RUN_COMPLETE)]
+    for i, (source, day, status) in enumerate(runs, start=1):
+        session.add(
+            CrawlRun(id=i, source_id=source, observed_at=at(day), started_at=at(day), status=status)
+        )
+    for cid, name, norm, country, industry, year in COMPANIES:
+        session.add(Company(id=cid, name=name, normalized_name=norm, country=country,
+                            industry=industry, founded_year=year))  # fmt: skip
+    skills = {"Python": Skill(id=1, name="Python", category="language"),
+              "SQL": Skill(id=2, name="SQL", category="database")}  # fmt: skip
+    session.add_all(skills.values())
+    company_ids = {norm: cid for cid, _, norm, *_ in COMPANIES}
+    session.flush()
+    for (pid, source, _canonical, opened, closed, lc, sen, emp, fam, company, country, locs,
+         skill_names) in POSTINGS:  # fmt: skip
+        session.add(
+            Posting(
+                id=pid, source_id=1 if source == "a" else 2, source_job_id=f"job-{pid}",
+                title=f"Job {pid}", title_normalized=f"job {pid}",
+                company_id=company_ids[company.lower()], first_seen_at=opened,
+                last_seen_at=closed or at("03-02"), opened_at=opened, closed_at=closed,
+                status="closed" if closed else "open", left_censored=lc, seniority=sen,
+                employment_type=emp, role_family=fam, country=country,
+            )
+        )  # fmt: skip
+        session.flush()
+        for city, ccountry in locs:
+            session.add(PostingLocation(posting_id=pid, city=city, country=ccountry))
+        for name in skill_names:
+            session.add(PostingSkill(posting_id=pid, skill_id=skills[name].id))
+    for pid, _, canonical, *_ in POSTINGS:
+        if canonical is not None:
+            session.get_one(Posting, pid).canonical_id = canonical
+    session.add(TalentPool(country="DE", role_family="ml-engineer", people=100))
+    session.commit()
+
+
+@pytest.fixture
+def session(db_url: str) -> Iterator[Session]:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    with Session(engine) as s:
+        build_history(s)
+        yield s
+    engine.dispose()
+
+
+def flow_table(flt: TrendFilter, session: Session, weeks: int = 5) -> list[tuple]:
+    flow = weekly_flow(session, flt, weeks=weeks)
+    return [(w.week, w.opened, w.closed, w.net, w.complete_crawls) for w in flow.weeks]
+
+
+def test_weekly_flow_counts_roles_not_rows(session: Session) -> None:
+    assert flow_table(ALL, session) == [
+        # week      opened closed net crawls
+        ("2026-W06", 1, 0, 1, 1),  # R2 (datePosted 02-04); R1/R9/R11 left-censored: no spike
+        ("2026-W07", 2, 0, 2, 1),  # R3, R4 (R4 opens with P5 on 02-09, not P4 on 02-10)
+        ("2026-W08", 1, 1, 0, 2),  # R6 opens; R1 closes (P4 closes but its role R4 does not);
+        #                            2 complete crawls (a and b)
+        ("2026-W09", 0, 2, -2, 1),  # R2, R4 close; P7/P10 close but their roles stay open;
+        #                             the incomplete crawl of 02-25 is not counted
+        ("2026-W10", 0, 1, -1, 1),  # R9 (left-censored roles still close)
+    ]
+    flow = weekly_flow(session, ALL, weeks=5)
+    assert flow.peak_opened is not None and flow.peak_opened.week == "2026-W07"
+    assert flow.peak_closed is not None and flow.peak_closed.week == "2026-W09"
+    assert [w.week_start for w in flow.weeks][0] == date(2026, 2, 2)
+
+
+def test_weekly_flow_default_is_twelve_weeks_to_latest_crawl(session: Session) -> None:
+    flow = weekly_flow(session, ALL)
+    assert len(flow.weeks) == 12
+    assert flow.weeks[-1].week == "2026-W10"
+    assert flow.weeks[0].week == "2025-W51"
+    assert not flow.weeks[0].tracked and flow.weeks[-1].tracked
+    assert (flow.opened, flow.closed) == (4, 4)
+
+
+def test_weekly_flow_since_until(session: Session) -> None:
+    flt = TrendFilter(since=date(2026, 2, 10), until=date(2026, 2, 22))
+    # W07 counts from Tue 02-10 only: R3/R4 opened on Mon 02-09 fall before the window
+    assert flow_table(flt, session) == [("2026-W07", 0, 0, 0, 0), ("2026-W08", 1, 1, 0, 2)]
+
+
+def test_weekly_flow_filters(session: Session) -> None:
+    de = flow_table(TrendFilter(country="de"), session)
+    # R3 (P3 in DE) and R6 (its linked P7 is in Berlin): roles match through any posting
+    assert [(w, o, c) for w, o, c, _, _ in de if o or c] == [("2026-W07", 1, 0), ("2026-W08", 1, 0)]
+    ml = flow_table(TrendFilter(role_family="ml-engineer"), session)
+    # R2, R3, R4 (P5's own family is ignored: a role takes its canonical posting's attributes)
+    assert [(w, o, c) for w, o, c, _, _ in ml if o or c] == [
+        ("2026-W06", 1, 0),
+        ("2026-W07", 2, 0),
+        ("2026-W09", 0, 2),
+    ]
+    beta = flow_table(TrendFilter(company="BETA Limited"), session)  # normalized match
+    assert [(w, o, c) for w, o, c, _, _ in beta if o or c] == [
+        ("2026-W07", 1, 0),  # R4 (R11 is left-censored)
+        ("2026-W09", 0, 1),
+    ]
+
+
+def test_time_to_fill_kaplan_meier(session: Session) -> None:
+    ttf = time_to_fill(session, ALL)
+    # closed: R4 14 days, R2 19 days; still open at 03-02: R6 14 days, R3 21 days.
+    # KM: day 14 -> 4 at risk, 1 event: S = 3/4 (R6 censored after); day 19 -> 2 at risk,
+    # 1 event: S = 3/8 <= 1/2 -> median 19. S never reaches 1/4 -> no 75th percentile.
+    assert (ttf.n_closed, ttf.n_censored) == (2, 2)
+    assert ttf.median_days == 19
+    assert ttf.p75_days is None
+    assert ttf.naive_median_days == 16.5  # (14 + 19) / 2: biased low, for comparison
+    assert [(p.day, p.at_risk, p.events, p.censored) for p in ttf.curve] == [
+        (14, 4, 1, 1),
+        (19, 2, 1, 0),
+        (21, 1, 0, 1),
+    ]
+    assert [p.survival for p in ttf.curve] == pytest.approx([0.75, 0.375, 0.375])
+    assert [(b.start_day, b.end_day, b.count) for b in ttf.histogram] == [
+        (0, 5, 0),
+        (5, 10, 0),
+        (10, 15, 1),
+        (15, 20, 1),
+    ]
+
+
+def test_time_to_fill_as_of_until(session: Session) -> None:
+    # On 02-20 nothing had closed yet among non-censored roles: all four are censored then.
+    ttf = time_to_fill(session, TrendFilter(until=date(2026, 2, 20)))
+    assert (ttf.n_closed, ttf.n_censored, ttf.median_days) == (0, 4, None)
+    assert sorted((p.day, p.censored) for p in ttf.curve) == [(4, 1), (11, 2), (16, 1)]
+
+
+def test_seniority_and_employment_shares(session: Session) -> None:
+    sen = seniority_shares(session, ALL, weeks=5)
+    # all 7 roles are active in W06-W10; R4's canonical P4 has no level -> unknown
+    assert (sen.total, sen.base, sen.unknown) == (7, 6, 1)
+    assert [(s.value, s.count) for s in sen.shares] == [
+        ("Mid-Senior level", 3),  # R1, R2, R6 (P5's "Internship" does not count: not canonical)
+        ("Associate", 1),
+        ("Director", 1),
+        ("Entry level", 1),
+    ]
+    assert sen.shares[0].share == pytest.approx(0.5)
+    assert sen.low_support  # 6 < 20 roles behind the shares
+    emp = employment_type_shares(session, ALL, weeks=5)
+    assert [(s.value, s.count) for s in emp.shares] == [("Full-time", 6), ("Contract", 1)]
+    later = seniority_shares(session, TrendFilter(since=date(2026, 2, 17)))
+    assert later.total == 6  # R1 closed 02-16, before the window starts
+
+
+def test_city_shares_count_each_city_of_a_role(session: Session) -> None:
+    cities = city_shares(session, ALL, weeks=5)
+    assert (cities.total, cities.base, cities.unknown) == (7, 6, 1)  # R9 has no location
+    assert [(s.value, s.country, s.count) for s in cities.shares] == [
+        ("Brussels", "BE", 3),  # R1, R2, R4 (R4 through P4 and P5: once)
+        ("Berlin", "DE", 2),  # R3, R6 (through P7)
+        ("Amsterdam", "NL", 1),
+        ("Antwerp", "BE", 1),  # R4 through its linked P5
+        ("Ghent", "BE", 1),
+    ]
+    assert sum(s.share for s in cities.shares) > 1.0
+
+
+def test_skill_counts(session: Session) -> None:
+    skills = skill_counts(session, ALL, weeks=5)
+    assert skills.base == 7
+    # Python: R2, R3, R4 (via P5), R11; SQL: R3, R4 (P4 and P5 both ask: once)
+    assert [(s.skill, s.category, s.roles) for s in skills.skills] == [
+        ("Python", "language", 4),
+        ("SQL", "database", 2),
+    ]
+    assert [s.skill for s in skill_counts(session, ALL, limit=1).skills] == ["Python"]
+
+
+def test_top_companies_and_open_by_country(session: Session) -> None:
+    top = top_companies(session, ALL)
+    # open at the end of 03-02: R3, R6 (Acme), R11 (Beta)
+    assert [(c.company, c.country, c.industry, c.founded_year, c.open_roles) for c in top] == [
+        ("Acme", "US", "Software", 1999, 2),
+        ("Beta Ltd.", "BE", None, None, 1),
+    ]
+    by_country = open_by_country(session, ALL)
+    assert [(c.country, c.open_roles, c.people) for c in by_country.countries] == [
+        ("DE", 2, None),  # R3, R6 (P6 has no country; its linked P7 is in DE)
+        ("NL", 1, None),
+    ]
+    assert (by_country.open_roles, by_country.unknown) == (3, 0)
+    ml = open_by_country(session, TrendFilter(role_family="ml-engineer"))
+    assert [(c.country, c.open_roles, c.people, c.openings_per_person) for c in ml.countries] == [
+        ("DE", 1, 100, pytest.approx(0.01)),  # talent pool (DE, ml-engineer) = 100 people
+        ("NL", 1, None, None),
+    ]
+
+
+def test_trend_summary_matches_the_single_functions(session: Session) -> None:
+    flt = TrendFilter(country="BE")
+    summary = trend_summary(session, flt, weeks=5)
+    assert summary.weekly_flow == weekly_flow(session, flt, weeks=5)
+    assert summary.time_to_fill == time_to_fill(session, flt, weeks=5)
+    assert summary.cities == city_shares(session, flt, weeks=5)
+    assert summary.skills == skill_counts(session, flt, weeks=5)
+    assert summary.open_by_country.open_roles == 0  # R1, R2, R4 are all closed
+
+
+def test_known_values(session: Session) -> None:
+    known = known_values(session)
+    assert known.countries == ("BE", "DE", "NL")
+    assert known.role_families == ("data-engineer", "ml-engineer")
+    assert known.companies == ("Acme", "Beta Ltd.", "Gamma")
+
+
+@pytest.mark.parametrize(
+    ("flt", "message"),
+    [
+        (TrendFilter(country="Belgium"), "'Belgium' is not an ISO 3166-1 alpha-2 code"),
+        (TrendFilter(country="FR"), "unknown country 'FR'; known: BE, DE, NL"),
+        (
+            TrendFilter(role_family="ml-enginer"),
+            "unknown role family 'ml-enginer' (did you mean 'ml-engineer'?); "
+            "known: data-engineer, ml-engineer",
+        ),
+        (
+            TrendFilter(company="Initech"),
+            "unknown company 'Initech'; known: Acme, Beta Ltd., Gamma",
+        ),
+        (
+            TrendFilter(since=date(2026, 3, 1), until=date(2026, 2, 1)),
+            "since 2026-03-01 is after until 2026-02-01",
+        ),
+    ],
+)
+def test_invalid_filters_name_the_bad_value(
+    session: Session, flt: TrendFilter, message: str
+) -> None:
+    with pytest.raises(InvalidFilterError) as info:
+        weekly_flow(session, flt)
+    assert message in str(info.value)
