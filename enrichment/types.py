@@ -41,8 +41,8 @@ class LocationMatch:
 class Enrichment:
     language: str | None  # ISO 639-1: en, fr, nl, de
     skills: list[SkillMention] = field(default_factory=list)
-    seniority: str | None = None  # Internship, Entry level, Associate, Mid-Senior level, Director, Executive
+    seniority: str | None = None  # a LinkedIn level: Internship ... Executive
     employment_type: str | None = None  # Full-time, Part-time, Contract, Temporary, Internship
     locations: list[LocationMatch] = field(default_factory=list)
     remote: str | None = None  # remote / hybrid / on-site
-    role_family: str | None = None  # e.g. ml-engineer, data-scientist, data-engineer, software-engineer
+    role_family: str | None = None  # e.g. ml-engineer, data-scientist, other

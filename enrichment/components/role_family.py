@@ -1,0 +1,64 @@
+"""Role family from the title ("ml-engineer", "data-scientist", ...), rules kept as data.
+
+The first family in ``role_families.jsonl`` whose pattern matches the title wins, so specific
+families (ml-engineer) are listed before broad ones (software-engineer). No match: ``other``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from enrichment.components.base import DataComponent
+from enrichment.components.lexicon import hints
+from enrichment.config import EnrichmentConfigError, read_jsonl, resolve_data_path
+
+NAME = "jobtrends_role_family"
+FALLBACK = "other"
+DEFAULT_CONFIG: dict[str, Any] = {"rules": None}
+EXAMPLE = {"rules": "enrichment/data/role_families.jsonl"}
+
+if not Doc.has_extension("role_family"):
+    Doc.set_extension("role_family", default=None)
+
+
+class RoleFamilyRules(DataComponent):
+    data_name = "role_families.jsonl"
+
+    def load(self, path: Path) -> None:
+        self.rules: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = []
+        for lineno, entry in read_jsonl(path):
+            family, patterns = entry.get("family"), entry.get("patterns")
+            if not isinstance(family, str) or not isinstance(patterns, list) or not patterns:
+                raise EnrichmentConfigError(
+                    f"{path}:{lineno}: expected e.g. "
+                    '{"family": "data-engineer", "patterns": ["data engineer"], "unless": []}'
+                )
+            try:
+                include = re.compile(r"(?<!\w)(?:" + "|".join(patterns) + r")(?!\w)", re.I)
+                unless = entry.get("unless") or []
+                exclude = re.compile("|".join(unless), re.I) if unless else None
+            except re.error as exc:
+                raise EnrichmentConfigError(f"{path}:{lineno}: bad pattern ({exc})") from exc
+            self.rules.append((family, include, exclude))
+
+    def classify(self, title: str) -> str:
+        for family, include, exclude in self.rules:
+            if include.search(title) and not (exclude and exclude.search(title)):
+                return family
+        return FALLBACK
+
+    def __call__(self, doc: Doc) -> Doc:
+        start = hints(doc).get("description_start", len(doc.text))
+        doc._.role_family = self.classify(doc.text[:start])
+        return doc
+
+
+@Language.factory(NAME, default_config=DEFAULT_CONFIG)
+def make_role_family(nlp: Language, name: str, rules: str | None) -> RoleFamilyRules:
+    return RoleFamilyRules(nlp, name,
+                           resolve_data_path(NAME, rules, "role_families.jsonl", EXAMPLE))

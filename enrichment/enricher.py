@@ -1,0 +1,94 @@
+"""The enrichment entry point: posting fields in, :class:`Enrichment` out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from itertools import islice
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from enrichment.language import detect_language, detection_sample
+from enrichment.pipeline import build_pipeline
+from enrichment.text import join_fields, to_field_offsets, to_plain_text
+from enrichment.types import Enrichment, PostingText, SkillMention
+
+
+class Enricher:
+    """Enriches postings with one blank spaCy pipeline per language, built on first use."""
+
+    def __init__(self, config: dict[str, dict[str, Any]] | None = None) -> None:
+        self._config = config
+        self._pipelines: dict[str, Language] = {}
+
+    def pipeline(self, lang: str) -> Language:
+        nlp = self._pipelines.get(lang)
+        if nlp is None:
+            nlp = self._pipelines[lang] = build_pipeline(lang, self._config)
+        return nlp
+
+    def enrich(self, posting: PostingText) -> Enrichment:
+        """Enrich one posting (prefer :meth:`enrich_many` for many)."""
+        return self.enrich_many([posting])[0]
+
+    def enrich_many(self, items: Iterable[PostingText], batch_size: int = 256) -> list[Enrichment]:
+        """Enrich postings in batches; the result is in input order."""
+        out: list[Enrichment] = []
+        iterator = iter(items)
+        while batch := list(islice(iterator, batch_size)):
+            out.extend(self._enrich_batch(batch, batch_size))
+        return out
+
+    def _enrich_batch(self, batch: list[PostingText], batch_size: int) -> list[Enrichment]:
+        prepared: list[tuple[str, str, int, PostingText]] = []
+        by_lang: dict[str, list[int]] = {}
+        for i, posting in enumerate(batch):
+            description = to_plain_text(posting.description or "")
+            text, description_start = join_fields(posting.title or "", description)
+            lang = detect_language(detection_sample(posting.title or "", description),
+                                   posting.language)
+            prepared.append((lang, text, description_start, posting))
+            by_lang.setdefault(lang, []).append(i)
+        results: list[Enrichment | None] = [None] * len(batch)
+        for lang, indexes in by_lang.items():
+            nlp = self.pipeline(lang)
+            docs = []
+            for doc, i in zip(nlp.tokenizer.pipe(prepared[i][1] for i in indexes), indexes,
+                              strict=True):
+                _, _, description_start, posting = prepared[i]
+                doc._.jt_hints = {
+                    "description_start": description_start,
+                    "location": posting.location,
+                    "employment_type": posting.employment_type,
+                    "seniority": posting.seniority,
+                    "country": posting.country,
+                }
+                docs.append(doc)
+            for doc, i in zip(nlp.pipe(docs, batch_size=batch_size), indexes, strict=True):
+                results[i] = _to_enrichment(doc, lang, prepared[i][2])
+        return [r for r in results if r is not None]
+
+
+def _to_enrichment(doc: Doc, lang: str, description_start: int) -> Enrichment:
+    skills = []
+    for found in doc._.skills or ():
+        field, start, end = to_field_offsets(found.start_char, found.end_char, description_start)
+        skills.append(SkillMention(found.skill.name, found.skill.category, found.text,
+                                   start, end, field))
+    return Enrichment(
+        language=lang,
+        skills=skills,
+        seniority=doc._.seniority,
+        employment_type=doc._.employment_type,
+        locations=list(doc._.locations or ()),
+        remote=doc._.remote,
+        role_family=doc._.role_family,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_enricher() -> Enricher:
+    """The process-wide :class:`Enricher` (pipelines are built once, on first use)."""
+    return Enricher()

