@@ -335,14 +335,10 @@ def _upsert_statement(conn: Connection) -> UpsertInsert:
         closed_at=None,
         close_reason=None,
     )
-    return stmt.on_conflict_do_update(
-        index_elements=["source_id", "source_job_id"], set_=set_
-    )
+    return stmt.on_conflict_do_update(index_elements=["source_id", "source_job_id"], set_=set_)
 
 
-def upsert_postings(
-    session: Session, run_id: int, records: Sequence[PostingRecord]
-) -> UpsertStats:
+def upsert_postings(session: Session, run_id: int, records: Sequence[PostingRecord]) -> UpsertStats:
     """Store what crawl ``run_id`` saw: insert new postings, refresh known ones, reopen closed ones.
 
     Batches of :data:`BATCH_SIZE` go through one prepared ``INSERT ... ON CONFLICT DO UPDATE``

@@ -62,16 +62,32 @@ def _seed(engine: Engine) -> dict[str, int]:
         ).scalar_one()
         run_id = conn.execute(
             insert(models.CrawlRun.__table__).returning(models.CrawlRun.__table__.c.id),
-            {"source_id": source_id, "observed_at": now, "started_at": now,
-             "pages_fetched": 1, "pages_failed": 0, "postings_seen": 3, "status": "running"},
+            {
+                "source_id": source_id,
+                "observed_at": now,
+                "started_at": now,
+                "pages_fetched": 1,
+                "pages_failed": 0,
+                "postings_seen": 3,
+                "status": "running",
+            },
         ).scalar_one()
         conn.execute(
             insert(models.Posting.__table__),
             [
-                {"source_id": source_id, "source_job_id": f"job-{i}", "title": f"Engineer {i}",
-                 "title_normalized": f"engineer {i}", "first_seen_at": now, "last_seen_at": now,
-                 "last_seen_run_id": run_id, "opened_at": now, "status": "open",
-                 "miss_count": 0, "left_censored": True}
+                {
+                    "source_id": source_id,
+                    "source_job_id": f"job-{i}",
+                    "title": f"Engineer {i}",
+                    "title_normalized": f"engineer {i}",
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                    "last_seen_run_id": run_id,
+                    "opened_at": now,
+                    "status": "open",
+                    "miss_count": 0,
+                    "left_censored": True,
+                }
                 for i in range(3)
             ],
         )

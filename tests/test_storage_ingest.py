@@ -146,8 +146,9 @@ def test_first_crawl_is_left_censored_and_emits_no_opened_event(engine: Engine) 
         rows = conn.execute(select(models.Posting.source_job_id, models.Posting.left_censored))
         censored = {job_id: flag for job_id, flag in rows}
         opened = conn.execute(
-            select(models.Posting.source_job_id, models.PostingEvent.kind, models.PostingEvent.at)
-            .join(models.Posting)
+            select(
+                models.Posting.source_job_id, models.PostingEvent.kind, models.PostingEvent.at
+            ).join(models.Posting)
         ).all()
     assert censored == {"a": True, "b": True, "c": False}
     assert opened == [("c", models.EVENT_OPENED, T0 + WEEK)]
@@ -203,8 +204,11 @@ def test_company_spellings_merge_into_one_company(engine: Engine) -> None:
                        record("d", company_name=None)])  # fmt: skip
     with engine.connect() as conn:
         companies = conn.execute(select(models.Company.normalized_name)).scalars().all()
-        linked = conn.execute(select(models.Posting.company_id).order_by(
-            models.Posting.source_job_id)).scalars().all()
+        linked = (
+            conn.execute(select(models.Posting.company_id).order_by(models.Posting.source_job_id))
+            .scalars()
+            .all()
+        )
     assert companies == ["canonical"]
     assert linked[:3] == [linked[0]] * 3 and linked[0] is not None and linked[3] is None
 

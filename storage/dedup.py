@@ -1,0 +1,199 @@
+"""Roles, not rows: link the same job listed on several sources to one canonical posting.
+
+Two postings of different sources are the same role when they share the normalised company
+and normalised title, their cities overlap, and their descriptions are near-duplicates.
+The earliest-opened posting of a linked group is canonical (``canonical_id`` NULL); the others
+point to it. Candidates come from the ``(company_id, title_normalized)`` index, never from
+all pairs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Connection, Table, bindparam, func, select, update
+
+from storage import models
+from storage.companies import fold
+
+# Share of the shorter description's word 3-grams found in the other one. Containment rather
+# than Jaccard: job boards often carry a truncated or trimmed copy of the ATS text.
+DESCRIPTION_CONTAINMENT = 0.6
+SHINGLE_WORDS = 3
+# Fewer words than this is no description to compare: the company/title/city match decides.
+MIN_DESCRIPTION_WORDS = 8
+_CHUNK = 500
+
+postings = cast(Table, models.Posting.__table__)
+locations = cast(Table, models.PostingLocation.__table__)
+_WORD = re.compile(r"\w+")
+
+
+@dataclass
+class _Candidate:
+    id: int
+    source_id: int
+    opened_at: datetime
+    country: str | None
+    canonical_id: int | None
+    shingles: frozenset[int] | None
+    cities: frozenset[str]
+
+
+def shingles(text: str | None) -> frozenset[int] | None:
+    """Hashed word 3-grams of a description, or None when it is too short to compare."""
+    words = _WORD.findall(fold(text)) if text else []
+    if len(words) < MIN_DESCRIPTION_WORDS:
+        return None
+    return frozenset(
+        hash(tuple(words[i : i + SHINGLE_WORDS])) for i in range(len(words) - SHINGLE_WORDS + 1)
+    )
+
+
+def near_duplicate(a: frozenset[int] | None, b: frozenset[int] | None) -> bool:
+    """Descriptions agree: containment above the threshold, or one of them is missing."""
+    if a is None or b is None:
+        return True
+    return len(a & b) >= DESCRIPTION_CONTAINMENT * min(len(a), len(b))
+
+
+def same_place(a: _Candidate, b: _Candidate) -> bool:
+    """Cities overlap; a posting listing no city matches on country (or an unknown one)."""
+    if a.cities and b.cities:
+        return bool(a.cities & b.cities)
+    return a.country is None or b.country is None or a.country == b.country
+
+
+def same_role(a: _Candidate, b: _Candidate) -> bool:
+    return (
+        a.source_id != b.source_id and same_place(a, b) and near_duplicate(a.shingles, b.shingles)
+    )
+
+
+def _chunks(items: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _candidate_keys(conn: Connection, run_ids: Sequence[int] | None) -> set[tuple[int, str]]:
+    """(company, title) keys listed by more than one source, among what the runs saw."""
+    multi_source = (
+        select(postings.c.company_id, postings.c.title_normalized)
+        .where(postings.c.company_id.is_not(None), postings.c.title_normalized != "")
+        .group_by(postings.c.company_id, postings.c.title_normalized)
+        .having(func.count(func.distinct(postings.c.source_id)) > 1)
+    )
+    if run_ids is None:
+        return {(company, title) for company, title in conn.execute(multi_source)}
+    touched: set[tuple[int, str]] = set()
+    for chunk in _chunks(list(run_ids)):
+        touched.update(
+            (company, title)
+            for company, title in conn.execute(
+                select(postings.c.company_id, postings.c.title_normalized)
+                .where(postings.c.last_seen_run_id.in_(chunk), postings.c.company_id.is_not(None))
+                .distinct()
+            )
+        )
+    if not touched:
+        return set()
+    keys: set[tuple[int, str]] = set()
+    companies = sorted({company for company, _ in touched})
+    for chunk in _chunks(companies):
+        for company, title in conn.execute(multi_source.where(postings.c.company_id.in_(chunk))):
+            if (company, title) in touched:
+                keys.add((company, title))
+    return keys
+
+
+def _load_groups(conn: Connection, keys: set[tuple[int, str]]) -> list[list[_Candidate]]:
+    rows_by_key: dict[tuple[int, str], list[_Candidate]] = defaultdict(list)
+    companies = sorted({company for company, _ in keys})
+    for chunk in _chunks(companies):
+        for row in conn.execute(
+            select(
+                postings.c.id,
+                postings.c.source_id,
+                postings.c.company_id,
+                postings.c.title_normalized,
+                postings.c.opened_at,
+                postings.c.country,
+                postings.c.canonical_id,
+                postings.c.description_text,
+            ).where(postings.c.company_id.in_(chunk))
+        ):
+            key = (row.company_id, row.title_normalized)
+            if key in keys:
+                rows_by_key[key].append(
+                    _Candidate(row.id, row.source_id, row.opened_at, row.country,
+                               row.canonical_id, shingles(row.description_text), frozenset())
+                )  # fmt: skip
+    by_id = {c.id: c for group in rows_by_key.values() for c in group}
+    cities: dict[int, set[str]] = defaultdict(set)
+    for chunk in _chunks(sorted(by_id)):
+        for posting_id, city in conn.execute(
+            select(locations.c.posting_id, locations.c.city).where(
+                locations.c.posting_id.in_(chunk), locations.c.city.is_not(None)
+            )
+        ):
+            if folded := fold(city):
+                cities[posting_id].add(folded)
+    for posting_id, names in cities.items():
+        by_id[posting_id].cities = frozenset(names)
+    return list(rows_by_key.values())
+
+
+def _canonical_ids(group: list[_Candidate]) -> dict[int, int | None]:
+    """posting id -> the canonical id it should point to (None: it is canonical or alone)."""
+    parent = {c.id: c.id for c in group}
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, a in enumerate(group):
+        for b in group[i + 1 :]:
+            if root(a.id) != root(b.id) and same_role(a, b):
+                parent[root(a.id)] = root(b.id)
+    clusters: dict[int, list[_Candidate]] = defaultdict(list)
+    for c in group:
+        clusters[root(c.id)].append(c)
+    wanted: dict[int, int | None] = {}
+    for members in clusters.values():
+        first = min(members, key=lambda c: (c.opened_at, c.id))
+        for c in members:
+            wanted[c.id] = None if c is first else first.id
+    return wanted
+
+
+def link_canonical_postings(conn: Connection, run_ids: Sequence[int] | None = None) -> int:
+    """Link cross-source duplicates among postings seen by ``run_ids`` (None: all postings).
+
+    Returns how many postings had their ``canonical_id`` set, changed or cleared.
+    """
+    keys = _candidate_keys(conn, run_ids)
+    if not keys:
+        return 0
+    changes: list[dict[str, int | None]] = []
+    for group in _load_groups(conn, keys):
+        wanted = _canonical_ids(group)
+        changes.extend(
+            {"b_id": c.id, "b_canonical": wanted[c.id]}
+            for c in group
+            if c.canonical_id != wanted[c.id]
+        )
+    if changes:
+        conn.execute(
+            update(postings)
+            .where(postings.c.id == bindparam("b_id"))
+            .values(canonical_id=bindparam("b_canonical")),
+            changes,
+        )
+    return len(changes)

@@ -1,0 +1,432 @@
+"""Reconcile: judge finished crawl runs, count misses, close postings, link canonical roles.
+
+It reads only what crawls recorded (``crawl_runs``, ``close_signals`` and the postings' last
+sightings), so it works the same whether one process or many did the crawling, and running it
+twice changes nothing. The rules are in ``docs/lifecycle.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from fractions import Fraction
+from typing import Any, cast
+
+from sqlalchemy import (
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from storage import models
+from storage.dedup import link_canonical_postings
+from storage.ingest import utcnow
+
+postings = cast(Table, models.Posting.__table__)
+runs = cast(Table, models.CrawlRun.__table__)
+sources = cast(Table, models.Source.__table__)
+signals = cast(Table, models.CloseSignal.__table__)
+events_table = cast(Table, models.PostingEvent.__table__)
+
+FINISHED = "finished"  # Scrapy's finish reason for a crawl that ran to its end
+# Any constant works: it only makes concurrent reconciles on PostgreSQL take turns.
+_RECONCILE_LOCK_KEY = 0x6A6F6274
+
+
+@dataclass(frozen=True)
+class RunVerdict:
+    """How one crawl run was judged."""
+
+    run_id: int
+    source: str
+    observed_at: datetime
+    status: str  # models.RUN_COMPLETE / models.RUN_INCOMPLETE
+    detail: str
+
+
+@dataclass
+class ReconcileReport:
+    """What one :func:`reconcile` call did."""
+
+    runs_complete: int = 0
+    runs_incomplete: int = 0
+    postings_missed: int = 0  # miss counts raised by complete runs
+    closed_unseen: int = 0  # closed after k complete crawls without them
+    closed_by_signal: int = 0  # closed by an explicit 404/410 / "not accepting" signal
+    closed_expired: int = 0  # validThrough passed on a source that cannot list them again
+    reopened: int = 0  # closed postings seen again by the runs reconciled here
+    signals_applied: int = 0
+    postings_linked: int = 0  # canonical links set or changed
+    verdicts: list[RunVerdict] = field(default_factory=list)
+
+    @property
+    def postings_closed(self) -> int:
+        return self.closed_unseen + self.closed_by_signal + self.closed_expired
+
+
+def judge_run(
+    *,
+    finish_reason: str | None,
+    pages_fetched: int,
+    pages_failed: int,
+    postings_seen: int,
+    open_before: int,
+    max_error_rate: float,
+    min_seen_share: float,
+) -> tuple[bool, str]:
+    """Whether a finished crawl is complete, and a sentence saying why (or why not).
+
+    Complete: Scrapy finished with reason ``finished``, fewer than ``max_error_rate`` of its
+    requests failed, and it saw at least ``min_seen_share`` of the postings open before it
+    (no threshold when none were). Comparisons are exact fractions, so 10 failures in 100
+    requests at a 10% threshold is incomplete.
+    """
+    problems: list[str] = []
+    facts: list[str] = []
+    if finish_reason != FINISHED:
+        problems.append(f"finish reason {finish_reason!r} is not {FINISHED!r}")
+    requests = pages_fetched + pages_failed
+    if requests == 0:
+        problems.append("it made no requests")
+    else:
+        rate = Fraction(pages_failed, requests)
+        limit = Fraction(str(max_error_rate))
+        clause = f"{pages_failed} of {requests} requests failed ({float(rate):.1%}"
+        if rate < limit:
+            facts.append(f"{clause} < {float(limit):.0%})")
+        else:
+            problems.append(f"{clause}, not under {float(limit):.0%})")
+    if open_before > 0:
+        needed = Fraction(str(min_seen_share)) * open_before
+        clause = f"saw {postings_seen} postings of {open_before} open before"
+        if postings_seen >= needed:
+            facts.append(f"{clause} (>= {float(min_seen_share):.0%})")
+        else:
+            problems.append(f"{clause} (under {float(min_seen_share):.0%})")
+    else:
+        facts.append(f"saw {postings_seen} postings, none open before")
+    if problems:
+        return False, "incomplete: " + "; ".join(problems)
+    return True, "complete: " + "; ".join(facts)
+
+
+def reconcile(
+    session: Session, *, k: int = 2, max_error_rate: float = 0.10, min_seen_share: float = 0.5
+) -> ReconcileReport:
+    """Apply close signals and judge every finished, unreconciled crawl run, oldest first.
+
+    A complete run raises the miss count of each open posting of its source it did not see;
+    at ``k`` misses the posting closes at the time of the first complete crawl that missed it.
+    An incomplete run closes nothing. Canonical postings are linked for what the runs saw.
+    Writes through the session without committing; idempotent.
+    """
+    if k < 1:
+        raise ValueError(f"k must be at least 1 (complete crawls without a posting), got {k}")
+    if not 0 < max_error_rate <= 1:
+        raise ValueError(f"max_error_rate must be in (0, 1], got {max_error_rate}")
+    if not 0 <= min_seen_share <= 1:
+        raise ValueError(f"min_seen_share must be in [0, 1], got {min_seen_share}")
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _RECONCILE_LOCK_KEY})
+    now = utcnow()
+    report = ReconcileReport()
+    _abandon_overtaken_runs(conn, now, report)
+
+    reconciled: list[int] = []
+    for run in _runs_ready(conn):
+        _apply_close_signals(conn, now, report, until=run.observed_at)
+        claimed = conn.execute(
+            update(runs)
+            .where(runs.c.id == run.id, runs.c.reconciled_at.is_(None))
+            .values(reconciled_at=now)
+        )
+        if claimed.rowcount != 1:
+            continue  # another reconcile got there first
+        reconciled.append(run.id)
+        open_before = run.open_before
+        if open_before is None:
+            open_before = _open_before(conn, run.source_id, run.observed_at)
+        complete, detail = judge_run(
+            finish_reason=run.finish_reason,
+            pages_fetched=run.pages_fetched,
+            pages_failed=run.pages_failed,
+            postings_seen=run.postings_seen,
+            open_before=open_before,
+            max_error_rate=max_error_rate,
+            min_seen_share=min_seen_share,
+        )
+        status = models.RUN_COMPLETE if complete else models.RUN_INCOMPLETE
+        conn.execute(
+            update(runs)
+            .where(runs.c.id == run.id)
+            .values(status=status, status_detail=detail, open_before=open_before)
+        )
+        report.verdicts.append(RunVerdict(run.id, run.source, run.observed_at, status, detail))
+        if complete:
+            report.runs_complete += 1
+            _count_misses_and_close(conn, run.id, run.source_id, run.observed_at, k, report)
+        else:
+            report.runs_incomplete += 1
+        if not run.can_relist:
+            _close_expired(conn, run.id, run.source_id, run.observed_at, report)
+    _apply_close_signals(conn, now, report, until=None)
+
+    if reconciled:
+        report.reopened = conn.execute(
+            select(func.count())
+            .select_from(events_table)
+            .where(
+                events_table.c.kind == models.EVENT_REOPENED,
+                events_table.c.crawl_run_id.in_(reconciled),
+            )
+        ).scalar_one()
+    report.postings_linked = link_canonical_postings(conn, reconciled)
+    return report
+
+
+def _abandon_overtaken_runs(conn: Connection, now: datetime, report: ReconcileReport) -> None:
+    """A run never finished while a later crawl of its source did: its process died."""
+    later = runs.alias("later")
+    overtaken = conn.execute(
+        select(runs.c.id, runs.c.observed_at, sources.c.name)
+        .join(sources, sources.c.id == runs.c.source_id)
+        .where(
+            runs.c.finished_at.is_(None),
+            runs.c.reconciled_at.is_(None),
+            select(later.c.id)
+            .where(
+                later.c.source_id == runs.c.source_id,
+                later.c.observed_at > runs.c.observed_at,
+                later.c.finished_at.is_not(None),
+            )
+            .exists(),
+        )
+    ).all()
+    for run_id, observed_at, source in overtaken:
+        detail = "incomplete: never finished, and a later crawl of its source did"
+        done = conn.execute(
+            update(runs)
+            .where(runs.c.id == run_id, runs.c.reconciled_at.is_(None))
+            .values(status=models.RUN_INCOMPLETE, status_detail=detail, reconciled_at=now)
+        )
+        if done.rowcount == 1:
+            report.runs_incomplete += 1
+            report.verdicts.append(
+                RunVerdict(run_id, source, observed_at, models.RUN_INCOMPLETE, detail)
+            )
+
+
+def _runs_ready(conn: Connection) -> list[Any]:
+    """Finished, unreconciled runs in observation order; a source's runs wait behind a
+    run of it still crawling (its sightings count for the same or later observations)."""
+    running = runs.alias("running")
+    return list(
+        conn.execute(
+            select(
+                runs.c.id,
+                runs.c.source_id,
+                runs.c.observed_at,
+                runs.c.finish_reason,
+                runs.c.pages_fetched,
+                runs.c.pages_failed,
+                runs.c.postings_seen,
+                runs.c.open_before,
+                sources.c.name.label("source"),
+                sources.c.can_relist,
+            )
+            .join(sources, sources.c.id == runs.c.source_id)
+            .where(
+                runs.c.finished_at.is_not(None),
+                runs.c.reconciled_at.is_(None),
+                ~select(running.c.id)
+                .where(
+                    running.c.source_id == runs.c.source_id,
+                    running.c.finished_at.is_(None),
+                    running.c.reconciled_at.is_(None),
+                    running.c.observed_at <= runs.c.observed_at,
+                )
+                .exists(),
+            )
+            .order_by(runs.c.observed_at, runs.c.id)
+        )
+    )
+
+
+def _open_before(conn: Connection, source_id: int, observed_at: datetime) -> int:
+    count: int = conn.execute(
+        select(func.count())
+        .select_from(postings)
+        .where(
+            postings.c.source_id == source_id,
+            postings.c.status == models.POSTING_OPEN,
+            postings.c.first_seen_at < observed_at,
+        )
+    ).scalar_one()
+    return count
+
+
+def _close(conn: Connection, run_id: int, where: Any, closed_at: Any, reason: str) -> int:
+    """Close the open postings matching ``where`` at ``closed_at``, with one event each."""
+    where = and_(postings.c.status == models.POSTING_OPEN, where)
+    conn.execute(
+        events_table.insert().from_select(
+            ["posting_id", "kind", "at", "crawl_run_id", "reason"],
+            select(
+                postings.c.id,
+                literal(models.EVENT_CLOSED),
+                closed_at,
+                literal(run_id),
+                literal(reason),
+            ).where(where),
+        )
+    )
+    result = conn.execute(
+        update(postings)
+        .where(where)
+        .values(status=models.POSTING_CLOSED, closed_at=closed_at, close_reason=reason)
+    )
+    return int(result.rowcount)
+
+
+def _count_misses_and_close(
+    conn: Connection,
+    run_id: int,
+    source_id: int,
+    observed_at: datetime,
+    k: int,
+    report: ReconcileReport,
+) -> None:
+    # not seen by this run: last seen before its observation time (any later sighting, by
+    # this run or a later one, already reset the streak)
+    missed = conn.execute(
+        update(postings)
+        .where(
+            postings.c.source_id == source_id,
+            postings.c.status == models.POSTING_OPEN,
+            postings.c.last_seen_at < observed_at,
+        )
+        .values(
+            miss_count=postings.c.miss_count + 1,
+            first_missed_at=func.coalesce(postings.c.first_missed_at, observed_at),
+        )
+    )
+    report.postings_missed += int(missed.rowcount)
+    report.closed_unseen += _close(
+        conn,
+        run_id,
+        and_(postings.c.source_id == source_id, postings.c.miss_count >= k),
+        func.coalesce(postings.c.first_missed_at, observed_at),
+        models.CLOSE_UNSEEN,
+    )
+
+
+def _close_expired(
+    conn: Connection, run_id: int, source_id: int, observed_at: datetime, report: ReconcileReport
+) -> None:
+    """validThrough passed, on a source that cannot list postings again, and not seen since."""
+    report.closed_expired += _close(
+        conn,
+        run_id,
+        and_(
+            postings.c.source_id == source_id,
+            postings.c.valid_through < observed_at,
+            postings.c.last_seen_at < observed_at,
+        ),
+        case(
+            (postings.c.last_seen_at > postings.c.valid_through, postings.c.last_seen_at),
+            else_=postings.c.valid_through,
+        ),
+        models.CLOSE_EXPIRED,
+    )
+
+
+def _apply_close_signals(
+    conn: Connection, now: datetime, report: ReconcileReport, *, until: datetime | None
+) -> None:
+    """Close postings named by explicit signals observed up to ``until``, at the signal's time.
+
+    A signal loses to a later sighting (the posting is listed again), and ``expired`` counts
+    only for sources that cannot list postings again.
+    """
+    query = (
+        select(
+            signals.c.id,
+            signals.c.reason,
+            signals.c.observed_at,
+            signals.c.crawl_run_id,
+            sources.c.can_relist,
+            postings.c.id.label("posting_id"),
+            postings.c.status,
+            postings.c.last_seen_at,
+        )
+        .join(sources, sources.c.id == signals.c.source_id)
+        .outerjoin(
+            postings,
+            and_(
+                postings.c.source_id == signals.c.source_id,
+                postings.c.source_job_id == signals.c.source_job_id,
+            ),
+        )
+        .where(signals.c.applied_at.is_(None))
+        .order_by(signals.c.observed_at, signals.c.id)
+    )
+    if until is not None:
+        query = query.where(signals.c.observed_at <= until)
+    rows = conn.execute(query).all()
+    if not rows:
+        return
+    closes: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        if (
+            row.posting_id is None
+            or row.status != models.POSTING_OPEN
+            or row.posting_id in closes
+            or row.last_seen_at > row.observed_at
+            or (row.reason == models.CLOSE_EXPIRED and row.can_relist)
+        ):
+            continue
+        closes[row.posting_id] = {
+            "b_id": row.posting_id,
+            "b_at": row.observed_at,
+            "b_reason": row.reason,
+            "b_run": row.crawl_run_id,
+        }
+    if closes:
+        conn.execute(
+            update(postings)
+            .where(postings.c.id == bindparam("b_id"))
+            .values(
+                status=models.POSTING_CLOSED,
+                closed_at=bindparam("b_at"),
+                close_reason=bindparam("b_reason"),
+            ),
+            list(closes.values()),
+        )
+        conn.execute(
+            events_table.insert(),
+            [
+                {"posting_id": c["b_id"], "kind": models.EVENT_CLOSED, "at": c["b_at"],
+                 "crawl_run_id": c["b_run"], "reason": c["b_reason"]}
+                for c in closes.values()
+            ],
+        )  # fmt: skip
+        report.closed_by_signal += sum(
+            1 for c in closes.values() if c["b_reason"] != models.CLOSE_EXPIRED
+        )
+        report.closed_expired += sum(
+            1 for c in closes.values() if c["b_reason"] == models.CLOSE_EXPIRED
+        )
+    conn.execute(
+        update(signals).where(signals.c.id == bindparam("b_id")).values(applied_at=now),
+        [{"b_id": row.id} for row in rows],
+    )
+    report.signals_applied += len(rows)

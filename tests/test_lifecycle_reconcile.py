@@ -1,0 +1,354 @@
+"""Reconcile: run completeness, K-miss closing, explicit signals, reopening, idempotence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from storage import ingest, models, schema
+from storage.db import make_engine
+from storage.lifecycle import ReconcileReport, judge_run, reconcile
+from storage.records import PostingRecord
+
+T0 = datetime(2026, 3, 2, 9, 0)
+WEEK = timedelta(days=7)
+
+
+def week(n: int) -> datetime:
+    return T0 + n * WEEK
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    schema.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+def crawl(
+    engine: Engine,
+    observed_at: datetime,
+    job_ids: list[str],
+    *,
+    source: str = "acme",
+    finish_reason: str = "finished",
+    pages_failed: int = 0,
+    can_relist: bool = True,
+    signals: dict[str, str] | None = None,
+    run_reconcile: bool = True,
+    k: int = 2,
+    **record_fields: Any,
+) -> ReconcileReport | None:
+    with Session(engine) as session, session.begin():
+        run_id = ingest.start_crawl_run(
+            session, source, kind="greenhouse", observed_at=observed_at, can_relist=can_relist
+        )
+        ingest.upsert_postings(
+            session,
+            run_id,
+            [
+                PostingRecord(source_job_id=j, title=f"Engineer {j}", **record_fields)
+                for j in job_ids
+            ],
+        )
+        for job_id, reason in (signals or {}).items():
+            ingest.record_close_signal(session, run_id, job_id, reason)
+        ingest.finish_crawl_run(
+            session,
+            run_id,
+            finish_reason=finish_reason,
+            pages_fetched=100 - pages_failed,
+            pages_failed=pages_failed,
+        )
+    return run(engine, k=k) if run_reconcile else None
+
+
+def run(engine: Engine, **kwargs: Any) -> ReconcileReport:
+    with Session(engine) as session, session.begin():
+        return reconcile(session, **kwargs)
+
+
+def state(engine: Engine) -> dict[str, tuple[str, datetime | None, int]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                models.Posting.source_job_id,
+                models.Posting.status,
+                models.Posting.closed_at,
+                models.Posting.miss_count,
+            )
+        )
+        return {job_id: (status, closed_at, misses) for job_id, status, closed_at, misses in rows}
+
+
+def events(engine: Engine) -> list[tuple[str, str, datetime, str | None]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                models.Posting.source_job_id,
+                models.PostingEvent.kind,
+                models.PostingEvent.at,
+                models.PostingEvent.reason,
+            )
+            .join(models.Posting)
+            .order_by(models.PostingEvent.id)
+        )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------- completeness rules
+
+
+@pytest.mark.parametrize(
+    ("finish_reason", "fetched", "failed", "seen", "open_before", "complete"),
+    [
+        ("finished", 91, 9, 50, 100, True),  # 9 of 100 failed: under 10%
+        ("finished", 90, 10, 50, 100, False),  # 10 of 100: not under 10%
+        ("finished", 100, 0, 50, 100, True),  # saw exactly half of what was open
+        ("finished", 100, 0, 49, 100, False),  # saw under half
+        ("finished", 100, 0, 0, 0, True),  # nothing open before: no threshold
+        ("finished", 0, 0, 0, 0, False),  # no requests at all
+        ("shutdown", 100, 0, 100, 100, False),  # interrupted
+        ("closespider_errorcount", 100, 0, 100, 100, False),
+    ],
+)
+def test_completeness_boundaries(
+    finish_reason: str, fetched: int, failed: int, seen: int, open_before: int, complete: bool
+) -> None:
+    verdict, detail = judge_run(
+        finish_reason=finish_reason,
+        pages_fetched=fetched,
+        pages_failed=failed,
+        postings_seen=seen,
+        open_before=open_before,
+        max_error_rate=0.10,
+        min_seen_share=0.5,
+    )
+    assert verdict is complete
+    assert detail.startswith("complete: " if complete else "incomplete: ")
+
+
+def test_incomplete_detail_names_every_reason() -> None:
+    _, detail = judge_run(
+        finish_reason="shutdown",
+        pages_fetched=5,
+        pages_failed=5,
+        postings_seen=1,
+        open_before=10,
+        max_error_rate=0.1,
+        min_seen_share=0.5,
+    )
+    assert "'shutdown'" in detail and "5 of 10 requests failed" in detail
+    assert "saw 1 postings of 10 open before" in detail
+
+
+# --------------------------------------------------------------------- closing
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_closed_after_k_complete_misses_at_first_miss_time(engine: Engine, k: int) -> None:
+    crawl(engine, week(0), ["a", "b", "c"])
+    for n in range(1, k):
+        crawl(engine, week(n), ["a", "b"], k=k)
+        assert state(engine)["c"] == ("open", None, n)
+    report = crawl(engine, week(k), ["a", "b"], run_reconcile=False)
+    assert report is None
+    report = run(engine, k=k)
+    assert report.closed_unseen == 1 and report.runs_complete == 1
+    assert state(engine)["c"] == ("closed", week(1), k)
+    assert events(engine)[-1] == ("c", "closed", week(1), "unseen")
+
+
+def test_a_sighting_resets_the_miss_streak(engine: Engine) -> None:
+    crawl(engine, week(0), ["a", "b", "c"])
+    crawl(engine, week(1), ["a", "b"])
+    crawl(engine, week(2), ["a", "b", "c"])
+    crawl(engine, week(3), ["a", "b"])
+    assert state(engine)["c"] == ("open", None, 1)
+    crawl(engine, week(4), ["a", "b"])
+    assert state(engine)["c"] == ("closed", week(3), 2)
+
+
+@pytest.mark.parametrize(
+    "bad_crawl",
+    [
+        {"finish_reason": "shutdown"},
+        {"pages_failed": 10},  # 10% of requests failed
+        {"job_ids": []},  # a changed layout: zero items
+    ],
+)
+def test_incomplete_crawls_close_nothing_and_count_no_miss(
+    engine: Engine, bad_crawl: dict[str, Any]
+) -> None:
+    crawl(engine, week(0), ["a", "b", "c"])
+    crawl(engine, week(1), ["a", "b"])
+    fields = {"job_ids": ["a", "b"], **bad_crawl}
+    report = crawl(engine, week(2), **fields)
+    assert report is not None and report.runs_incomplete == 1 and report.postings_closed == 0
+    assert report.verdicts[0].detail.startswith("incomplete")
+    assert state(engine)["c"] == ("open", None, 1)
+    assert state(engine)["b"][:2] == ("open", None)
+    crawl(engine, week(3), ["a", "b"])
+    assert state(engine)["c"] == ("closed", week(1), 2)
+
+
+def test_the_same_crawls_counted_complete_would_close(engine: Engine) -> None:
+    """Control for the test above: the threshold is what keeps c and b open."""
+    crawl(engine, week(0), ["a", "b", "c"])
+    crawl(engine, week(1), ["a", "b"])
+    report = crawl(engine, week(2), ["a", "b"], pages_failed=10, run_reconcile=False)
+    assert report is None
+    report = run(engine, max_error_rate=0.2)
+    assert report.runs_complete == 1 and report.closed_unseen == 1
+    assert state(engine)["c"] == ("closed", week(1), 2)
+
+
+def test_reconcile_after_many_crawls_equals_reconcile_after_each(
+    engine: Engine, sqlite_url: str
+) -> None:
+    base = ["x1", "x2", "x3", "x4"]  # always listed: every crawl sees over half of what is open
+    history = [base + ids for ids in (["b", "c"], ["b"], [], ["c"], [], [])]
+    for n, ids in enumerate(history):
+        crawl(engine, week(n), ids, run_reconcile=False)
+    report = run(engine)
+    assert report.runs_complete == len(history)
+    deferred = state(engine)
+    other = make_engine(sqlite_url.replace("jobtrends.db", "each.db"))
+    schema.upgrade(other)
+    for n, ids in enumerate(history):
+        crawl(other, week(n), ids)
+    assert state(other) == deferred
+    assert deferred["b"] == ("closed", week(2), 2)
+    assert deferred["c"] == ("closed", week(4), 2)
+    other.dispose()
+
+
+def test_reopened_when_seen_again(engine: Engine) -> None:
+    crawl(engine, week(0), ["a", "b"])
+    crawl(engine, week(1), ["a"])
+    crawl(engine, week(2), ["a"])
+    assert state(engine)["b"] == ("closed", week(1), 2)
+    report = crawl(engine, week(3), ["a", "b"])
+    assert report is not None and report.reopened == 1
+    assert state(engine)["b"] == ("open", None, 0)
+    assert [e[:3] for e in events(engine) if e[0] == "b"] == [
+        ("b", "closed", week(1)),
+        ("b", "reopened", week(3)),
+    ]
+    with engine.connect() as conn:
+        assert conn.execute(select(models.Posting.id)).all().__len__() == 2  # not duplicated
+
+
+# --------------------------------------------------------------------- explicit signals
+
+
+def test_explicit_signal_closes_at_its_time_even_in_an_incomplete_crawl(engine: Engine) -> None:
+    crawl(engine, week(0), ["a", "b", "c"])
+    report = crawl(
+        engine,
+        week(1),
+        ["a"],
+        finish_reason="shutdown",
+        signals={"b": models.CLOSE_HTTP_GONE, "c": models.CLOSE_NOT_ACCEPTING},
+    )
+    assert report is not None and report.closed_by_signal == 2 and report.signals_applied == 2
+    assert state(engine)["b"] == ("closed", week(1), 0)
+    assert events(engine) == [
+        ("b", "closed", week(1), "http_gone"),
+        ("c", "closed", week(1), "not_accepting"),
+    ]
+
+
+def test_signal_loses_to_a_later_sighting(engine: Engine) -> None:
+    crawl(engine, week(0), ["a", "b"])
+    crawl(engine, week(1), ["a", "b"], signals={"b": models.CLOSE_HTTP_GONE}, run_reconcile=False)
+    crawl(engine, week(2), ["a", "b"], run_reconcile=False)  # listed again: the 404 was transient
+    report = run(engine)
+    assert report.signals_applied == 1 and report.closed_by_signal == 0
+    assert state(engine)["b"] == ("open", None, 0)
+
+
+def test_expired_closes_only_sources_that_cannot_relist(engine: Engine) -> None:
+    expired = {"valid_through": week(0) + timedelta(days=2)}
+    crawl(engine, week(0), ["a"], source="relists", **expired)
+    crawl(engine, week(0), ["a"], source="one-off", can_relist=False, **expired)
+    # the next crawls do not fetch the one-off page again; the listing board still lists it
+    crawl(engine, week(1), ["a"], source="relists", **expired)
+    report = crawl(engine, week(1), [], source="one-off", can_relist=False)
+    assert report is not None and report.closed_expired == 1
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(models.Source.name, models.Posting.status, models.Posting.closed_at)
+            .join(models.Source)
+            .order_by(models.Source.name)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("one-off", "closed", week(0) + timedelta(days=2)),
+        ("relists", "open", None),
+    ]
+
+
+def test_expired_signal_is_ignored_for_a_source_that_relists(engine: Engine) -> None:
+    crawl(engine, week(0), ["a", "b"])
+    crawl(engine, week(1), ["a"], signals={"b": models.CLOSE_EXPIRED})
+    assert state(engine)["b"] == ("open", None, 1)
+
+
+# --------------------------------------------------------------------- bookkeeping
+
+
+def test_reconcile_twice_changes_nothing(engine: Engine) -> None:
+    crawl(engine, week(0), ["a", "b", "c", "d"])
+    crawl(engine, week(1), ["a", "d"], run_reconcile=False)
+    crawl(engine, week(2), ["a", "d"], signals={"b": models.CLOSE_HTTP_GONE}, run_reconcile=False)
+    first = run(engine)
+    assert first.postings_closed == 2
+    snapshot = (state(engine), events(engine))
+    again = run(engine)
+    assert again == ReconcileReport()
+    assert (state(engine), events(engine)) == snapshot
+
+
+def test_run_status_and_detail_are_stored(engine: Engine) -> None:
+    crawl(engine, week(0), ["a", "b"])
+    crawl(engine, week(1), [], run_reconcile=True)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(models.CrawlRun.status, models.CrawlRun.status_detail).order_by(
+                models.CrawlRun.observed_at
+            )
+        ).all()
+    assert rows[0][0] == "complete" and rows[1][0] == "incomplete"
+    assert "saw 0 postings of 2 open before (under 50%)" in rows[1][1]
+
+
+def test_runs_wait_for_an_unfinished_earlier_run_and_overtaken_runs_are_abandoned(
+    engine: Engine,
+) -> None:
+    crawl(engine, week(0), ["a", "b"])
+    with Session(engine) as session, session.begin():
+        ingest.start_crawl_run(session, "acme", kind="x", observed_at=week(1))  # never finishes
+    crawl(engine, week(1), ["a"], run_reconcile=False)  # same crawl time: waits for its peer
+    assert run(engine).verdicts == []
+    report = crawl(engine, week(2), ["a"])
+    assert report is not None
+    statuses = [(v.observed_at, v.status) for v in report.verdicts]
+    assert statuses == [(week(1), "incomplete"), (week(1), "complete"), (week(2), "complete")]
+    assert "never finished" in report.verdicts[0].detail
+    assert state(engine)["b"] == ("closed", week(1), 2)
+
+
+def test_bad_parameters_are_named(engine: Engine) -> None:
+    with Session(engine) as session:
+        with pytest.raises(ValueError, match="k must be at least 1"):
+            reconcile(session, k=0)
+        with pytest.raises(ValueError, match="max_error_rate"):
+            reconcile(session, max_error_rate=1.5)
+        with pytest.raises(ValueError, match="min_seen_share"):
+            reconcile(session, min_seen_share=-0.1)
