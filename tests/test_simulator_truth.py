@@ -69,10 +69,10 @@ def test_failed_week_counted_as_complete_would_close_earlier() -> None:
 
 def test_time_to_fill_is_kaplan_meier_not_naive() -> None:
     truth = ground_truth(_tiny_market())
-    samples = dict((round(d, 3), e) for d, e in truth.time_to_fill_days())
-    # r1 closed after 11d23h; r2, r4, r6 are censored at the last crawl (t5)
-    assert samples == {11.958: True, 27.042: False, 11.875: False, 13.958: False}
-    # one event among four: the survival curve only drops to 2/3, so there is no median yet
+    samples = sorted(truth.time_to_fill_days())
+    # r1 closed after 12 calendar days; r2, r4, r6 are censored at the last crawl (t5)
+    assert samples == [(12, False), (12, True), (14, False), (27, False)]
+    # one event among four: the survival curve only drops to 3/4, so there is no median yet
     assert truth.median_time_to_fill() is None
 
 

@@ -56,13 +56,16 @@ class GroundTruth:
         return weeks
 
     def time_to_fill_days(self) -> list[tuple[float, bool]]:
-        """(days, closed) per non-censored role; open roles are censored at the last crawl."""
-        out = []
+        """(days, closed) per non-censored role; open roles are censored at the last crawl.
+
+        Days are between UTC calendar dates, as the trend queries count them.
+        """
+        out: list[tuple[float, bool]] = []
         for o in self.outcomes:
             if o.left_censored:
                 continue
             end = o.closed_at or self.last_crawl
-            out.append(((end - o.opened_at).total_seconds() / 86400.0, o.closed_at is not None))
+            out.append(((end.date() - o.opened_at.date()).days, o.closed_at is not None))
         return out
 
     def median_time_to_fill(self) -> float | None:
