@@ -275,7 +275,7 @@ def test_signal_loses_to_a_later_sighting(engine: Engine) -> None:
 
 
 def test_expired_closes_only_sources_that_cannot_relist(engine: Engine) -> None:
-    expired = {"valid_through": week(0) + timedelta(days=2)}
+    expired: dict[str, Any] = {"valid_through": week(0) + timedelta(days=2)}
     crawl(engine, week(0), ["a"], source="relists", **expired)
     crawl(engine, week(0), ["a"], source="one-off", can_relist=False, **expired)
     # the next crawls do not fetch the one-off page again; the listing board still lists it
@@ -325,7 +325,7 @@ def test_run_status_and_detail_are_stored(engine: Engine) -> None:
             )
         ).all()
     assert rows[0][0] == "complete" and rows[1][0] == "incomplete"
-    assert "saw 0 postings of 2 open before (under 50%)" in rows[1][1]
+    assert "saw 0 postings of 2 open before (under 50%)" in str(rows[1][1])
 
 
 def test_runs_wait_for_an_unfinished_earlier_run_and_overtaken_runs_are_abandoned(

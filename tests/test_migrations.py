@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import cast
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, func, insert, inspect, select
+from sqlalchemy import Engine, Table, func, insert, inspect, select
 
 from storage import models, schema
 from storage.db import make_engine
@@ -54,14 +55,17 @@ def test_upgrade_accepts_a_url(db_url: str) -> None:
 
 
 def _seed(engine: Engine) -> dict[str, int]:
+    sources, runs, postings = (
+        cast(Table, m.__table__) for m in (models.Source, models.CrawlRun, models.Posting)
+    )
     now = datetime(2026, 3, 2, 9, 0)
     with engine.begin() as conn:
         source_id = conn.execute(
-            insert(models.Source.__table__).returning(models.Source.__table__.c.id),
+            insert(sources).returning(sources.c.id),
             {"name": "acme", "kind": "greenhouse", "can_relist": True, "created_at": now},
         ).scalar_one()
         run_id = conn.execute(
-            insert(models.CrawlRun.__table__).returning(models.CrawlRun.__table__.c.id),
+            insert(runs).returning(runs.c.id),
             {
                 "source_id": source_id,
                 "observed_at": now,
@@ -73,7 +77,7 @@ def _seed(engine: Engine) -> dict[str, int]:
             },
         ).scalar_one()
         conn.execute(
-            insert(models.Posting.__table__),
+            insert(postings),
             [
                 {
                     "source_id": source_id,

@@ -1,9 +1,127 @@
-"""`jobtrends` commands: db (placeholder until its issue lands)."""
+"""`jobtrends db upgrade|current` and `jobtrends reconcile`: schema and posting lifecycle."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
 import typer
+from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.orm import Session
+
+from jobtrends.cli.common import EXIT_DATABASE, AppState, console, fail
+from storage import schema
+from storage.db import DatabaseURLError
+from storage.lifecycle import reconcile
+
+
+def _shown(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+@contextmanager
+def database_errors(state: AppState) -> Iterator[None]:
+    """Turn a malformed or unreachable database into a clear message and exit code 3."""
+    try:
+        yield
+    except DatabaseURLError as exc:
+        raise fail(str(exc), EXIT_DATABASE) from None
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise fail(f"cannot use database {_shown(state.url)}: {reason}", EXIT_DATABASE) from None
+
+
+def require_current_schema(engine: Engine, state: AppState) -> None:
+    """Refuse to work on a database whose schema is not the one this version ships."""
+    current, head = schema.current_revision(engine), schema.head_revision()
+    if current != head:
+        raise fail(
+            f"database {_shown(state.url)} is at schema revision {current or 'none'}, "
+            f"expected {head}: run `jobtrends db upgrade` first",
+            EXIT_DATABASE,
+        )
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add the ``db`` group and the ``reconcile`` command to ``app``."""
+    db_app = typer.Typer(help="Create or upgrade the database schema.", no_args_is_help=True)
+
+    @db_app.command("upgrade")
+    def upgrade(
+        ctx: typer.Context,
+        revision: Annotated[
+            str, typer.Option(help="Target revision (default: the newest).")
+        ] = "head",
+    ) -> None:
+        """Apply schema migrations; stored postings are kept."""
+        state: AppState = ctx.obj
+        with database_errors(state):
+            reached = schema.upgrade(state.engine(), revision)
+        console.print(f"database {_shown(state.url)} at revision {reached}", highlight=False)
+
+    @db_app.command("current")
+    def current(ctx: typer.Context) -> None:
+        """Print the database's schema revision and the newest one available."""
+        state: AppState = ctx.obj
+        with database_errors(state):
+            revision = schema.current_revision(state.engine())
+        head = schema.head_revision()
+        note = "up to date" if revision == head else f"newest is {head}: run `jobtrends db upgrade`"
+        console.print(f"{revision or 'none'} ({note})", highlight=False)
+
+    app.add_typer(db_app, name="db")
+
+    @app.command("reconcile")
+    def reconcile_command(
+        ctx: typer.Context,
+        k: Annotated[
+            int,
+            typer.Option("--k", min=1, help="Complete crawls without a posting before it closes."),
+        ] = 2,
+        max_error_rate: Annotated[
+            float,
+            typer.Option(
+                min=0.0,
+                max=1.0,
+                help="A crawl with this share of failed requests or more is incomplete.",
+            ),
+        ] = 0.10,
+        min_seen_share: Annotated[
+            float,
+            typer.Option(
+                min=0.0,
+                max=1.0,
+                help="A crawl must see this share of the postings open before it to be complete.",
+            ),
+        ] = 0.5,
+    ) -> None:
+        """Judge finished crawls, close postings they no longer list, link duplicate roles."""
+        state: AppState = ctx.obj
+        with database_errors(state):
+            engine = state.engine()
+            require_current_schema(engine, state)
+            with Session(engine) as session, session.begin():
+                report = reconcile(
+                    session, k=k, max_error_rate=max_error_rate, min_seen_share=min_seen_share
+                )
+        if report.verdicts:
+            table = Table("run", "source", "observed at", "status", "why", title="crawl runs")
+            for v in report.verdicts:
+                table.add_row(str(v.run_id), v.source, v.observed_at.isoformat(sep=" "),
+                              v.status, v.detail)  # fmt: skip
+            console.print(table)
+        console.print(
+            f"runs: {report.runs_complete} complete, {report.runs_incomplete} incomplete; "
+            f"closed: {report.postings_closed} ({report.closed_unseen} unseen, "
+            f"{report.closed_by_signal} by signal, {report.closed_expired} expired); "
+            f"reopened: {report.reopened}; misses counted: {report.postings_missed}; "
+            f"duplicate links changed: {report.postings_linked}",
+            highlight=False,
+        )

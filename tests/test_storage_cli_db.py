@@ -1,0 +1,89 @@
+"""`jobtrends db upgrade|current` and `jobtrends reconcile` through the real CLI."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from jobtrends.cli import app
+from storage import ingest, schema
+from storage.db import make_engine
+from storage.records import PostingRecord
+
+runner = CliRunner()
+T0 = datetime(2026, 3, 2, 9, 0)
+
+
+class Outcome:
+    def __init__(self, exit_code: int, output: str) -> None:
+        self.exit_code = exit_code
+        self.output = " ".join(output.split())  # rich wraps long lines
+
+
+def invoke(db_url: str, *args: str) -> Outcome:
+    result = runner.invoke(app, ["--db", db_url, *args])
+    return Outcome(result.exit_code, result.output)
+
+
+def test_upgrade_then_current(db_url: str) -> None:
+    result = invoke(db_url, "db", "current")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("none")
+    result = invoke(db_url, "db", "upgrade")
+    assert result.exit_code == 0, result.output
+    head = schema.head_revision()
+    assert f"at revision {head}" in result.output
+    result = invoke(db_url, "db", "current")
+    assert result.exit_code == 0 and f"{head} (up to date)" in result.output
+
+
+def test_reconcile_prints_a_summary(db_url: str) -> None:
+    assert invoke(db_url, "db", "upgrade").exit_code == 0
+    engine = make_engine(db_url)
+    for n, ids in enumerate((["a", "b"], ["a"], ["a"])):
+        with Session(engine) as session, session.begin():
+            run_id = ingest.start_crawl_run(
+                session, "acme", kind="greenhouse", observed_at=T0 + timedelta(days=7 * n)
+            )
+            ingest.upsert_postings(session, run_id, [PostingRecord(j, f"Job {j}") for j in ids])
+            ingest.finish_crawl_run(
+                session, run_id, finish_reason="finished", pages_fetched=1, pages_failed=0
+            )
+    engine.dispose()
+    result = invoke(db_url, "reconcile", "--k", "2")
+    assert result.exit_code == 0, result.output
+    assert "runs: 3 complete, 0 incomplete; closed: 1 (1 unseen" in result.output
+    result = invoke(db_url, "reconcile")
+    assert "runs: 0 complete, 0 incomplete; closed: 0" in result.output
+
+
+def test_reconcile_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    result = invoke(f"sqlite:///{tmp_path / 'new.db'}", "reconcile")
+    assert result.exit_code == 3
+    assert "run `jobtrends db upgrade` first" in result.output
+
+
+def test_malformed_url_exits_3_without_traceback() -> None:
+    result = invoke("not a url", "db", "upgrade")
+    assert result.exit_code == 3
+    assert "malformed database URL 'not a url'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unreachable_database_exits_3(tmp_path: Path) -> None:
+    for url in (
+        "postgresql://nobody@127.0.0.1:1/nowhere",
+        f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}",
+    ):
+        result = invoke(url, "db", "current")
+        assert result.exit_code == 3, result.output
+        assert "cannot use database" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_bad_option_is_a_usage_error(tmp_path: Path) -> None:
+    result = invoke(f"sqlite:///{tmp_path / 'x.db'}", "reconcile", "--k", "0")
+    assert result.exit_code == 2
