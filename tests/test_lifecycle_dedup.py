@@ -1,0 +1,137 @@
+"""Roles, not rows: cross-source duplicates link to the earliest-opened posting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from storage import dedup, ingest, models, schema
+from storage.companies import normalize_company_name, normalize_title
+from storage.db import make_engine
+from storage.lifecycle import reconcile
+from storage.records import LocationRecord, PostingRecord
+
+T0 = datetime(2026, 3, 2, 9, 0)
+DESCRIPTION = (
+    "We are looking for a machine learning engineer to design, train and ship models that "
+    "rank millions of job postings every day. You will work with Python, PyTorch and SQL, "
+    "own the training pipeline and mentor two junior engineers in our Brussels office."
+)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    schema.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+def posting(job_id: str, **overrides: Any) -> PostingRecord:
+    values: dict[str, Any] = {
+        "title": "Machine Learning Engineer (m/f/d)",
+        "company_name": "Canonical Ltd.",
+        "description_text": DESCRIPTION,
+        "locations": [LocationRecord("Brussels", country="BE")],
+        "country": "BE",
+    }
+    values.update(overrides)
+    return PostingRecord(source_job_id=job_id, **values)
+
+
+def store(engine: Engine, source: str, observed_at: datetime, records: list[PostingRecord]) -> None:
+    with Session(engine) as session, session.begin():
+        run_id = ingest.start_crawl_run(session, source, kind="x", observed_at=observed_at)
+        ingest.upsert_postings(session, run_id, records)
+        ingest.finish_crawl_run(
+            session, run_id, finish_reason="finished", pages_fetched=1, pages_failed=0
+        )
+        reconcile(session)
+
+
+def links(engine: Engine) -> dict[tuple[str, str], tuple[str, str] | None]:
+    """(source, job id) -> (source, job id) of its canonical posting, None when canonical."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(models.Posting.id, models.Source.name, models.Posting.source_job_id,
+                   models.Posting.canonical_id).join(models.Source)
+        ).all()  # fmt: skip
+    key = {row.id: (row.name, row.source_job_id) for row in rows}
+    return {
+        (row.name, row.source_job_id): key[row.canonical_id] if row.canonical_id else None
+        for row in rows
+    }
+
+
+def test_same_role_on_two_sources_links_to_the_earliest_opened(engine: Engine) -> None:
+    store(engine, "board", T0, [posting("b1", date_posted=T0 - timedelta(days=2),
+                                        company_name="CANONICAL",
+                                        description_text=DESCRIPTION[:200])])  # fmt: skip
+    store(engine, "ats", T0, [posting("a1", date_posted=T0 - timedelta(days=5))])
+    assert links(engine) == {("ats", "a1"): None, ("board", "b1"): ("ats", "a1")}
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"locations": [LocationRecord("Ghent", country="BE")]},  # another city
+        {"description_text": "Sales manager for our retail stores. " * 10},  # another job
+        {"title": "Data Engineer"},  # another title
+        {"company_name": "Ubuntu Foundation"},  # another company
+    ],
+)
+def test_different_roles_stay_apart(engine: Engine, other: dict[str, Any]) -> None:
+    store(engine, "ats", T0, [posting("a1")])
+    store(engine, "board", T0, [posting("b1", **other)])
+    assert set(links(engine).values()) == {None}
+
+
+def test_missing_description_matches_on_company_title_and_city(engine: Engine) -> None:
+    store(engine, "ats", T0, [posting("a1")])
+    store(engine, "board", T0 + timedelta(days=1), [posting("b1", description_text=None)])
+    assert links(engine)[("board", "b1")] == ("ats", "a1")
+
+
+def test_two_postings_of_one_source_are_not_merged(engine: Engine) -> None:
+    store(engine, "ats", T0, [posting("a1"), posting("a2")])
+    assert set(links(engine).values()) == {None}
+
+
+def test_linking_is_idempotent_and_follows_a_new_earliest(engine: Engine) -> None:
+    store(engine, "ats", T0, [posting("a1")])
+    store(engine, "board", T0 + timedelta(days=1), [posting("b1")])
+    with Session(engine) as session, session.begin():
+        assert dedup.link_canonical_postings(session.connection()) == 0  # nothing left to do
+    # a third source lists it with an earlier datePosted: it becomes the canonical one
+    store(engine, "jobsite", T0 + timedelta(days=2),
+          [posting("j1", date_posted=T0 - timedelta(days=30))])  # fmt: skip
+    assert links(engine) == {
+        ("jobsite", "j1"): None,
+        ("ats", "a1"): ("jobsite", "j1"),
+        ("board", "b1"): ("jobsite", "j1"),
+    }
+
+
+def test_near_duplicate_threshold_can_fail() -> None:
+    full = dedup.shingles(DESCRIPTION)
+    assert dedup.near_duplicate(full, dedup.shingles(DESCRIPTION[:150]))  # truncated copy
+    other = dedup.shingles("Sales manager for our retail stores in Antwerp and Ghent. " * 3)
+    assert not dedup.near_duplicate(full, other)
+    assert dedup.shingles("too short") is None
+
+
+def test_normalisation_keys() -> None:
+    names = ["Canonical Ltd.", "CANONICAL", "Canonical Group Limited", "canonical  ltd"]
+    assert {normalize_company_name(n) for n in names} == {"canonical"}
+    assert normalize_company_name("Société Générale S.A.") == "societe generale"
+    assert normalize_company_name("Foo GmbH & Co. KG") == "foo"
+    assert normalize_company_name("Ørsted A/S") == "ørsted"
+    assert normalize_company_name("Ltd") == "ltd"  # never normalised to nothing
+    assert normalize_company_name(None) == ""
+    assert normalize_title("Senior ML Engineer (m/w/d)") == "senior ml engineer"
+    assert normalize_title("Développeur Python (H/F)") == "developpeur python"
