@@ -1,0 +1,109 @@
+"""Crawl runs: one per source and crawl, started at spider open and finished at close.
+
+The figures reconcile judges completeness by come from the crawler's stats. With a shared
+Redis scheduler, every process of one crawl writes into the same run (the first creates it)
+and adds its page counts to running totals, so the last to finish records the whole crawl.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from crawler.sources import SourceConfig
+from storage.ingest import finish_crawl_run, start_crawl_run
+
+FINISHED = "finished"
+LISTING_FAILED = "listing_failed"
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    """What a crawl did, read from Scrapy's stats.
+
+    ``pages_fetched`` counts responses that were used (retried answers included, as they
+    were fetched); a final failure counts once, in ``pages_failed``, however it ended
+    (HTTP error after retries, DNS error, timeout, malformed body).
+    """
+
+    pages_fetched: int
+    pages_failed: int
+    items: int
+
+    @classmethod
+    def from_stats(cls, stats: dict[str, Any]) -> RunFigures:
+        return cls(
+            pages_fetched=max(0, int(stats.get("downloader/response_count", 0))
+                              - int(stats.get("jobtrends/failed_responses", 0))),
+            pages_failed=int(stats.get("jobtrends/pages_failed", 0)),
+            items=int(stats.get("item_scraped_count", 0)),
+        )
+
+
+def finish_reason(scrapy_reason: str, listing_failed: str | None) -> str:
+    """Scrapy's reason, unless a page listing postings failed (then the crawl saw too little)."""
+    if scrapy_reason == FINISHED and listing_failed:
+        return LISTING_FAILED
+    return scrapy_reason
+
+
+class CrawlRunRecorder:
+    """Starts and finishes one source's crawl run (optionally shared through Redis)."""
+
+    def __init__(self, sessions: sessionmaker[Session], source: SourceConfig,
+                 observed_at: datetime, redis_url: str | None = None) -> None:
+        self.sessions, self.source, self.observed_at = sessions, source, observed_at
+        self.redis_url = redis_url
+        self.run_id: int | None = None
+
+    def _create(self) -> int:
+        with self.sessions.begin() as session:
+            return start_crawl_run(session, self.source.name, kind=self.source.kind,
+                                   observed_at=self.observed_at, country=self.source.country,
+                                   can_relist=self.source.can_relist)
+
+    @property
+    def _key(self) -> str:
+        return f"jobtrends:{self.source.name}:run:{self.observed_at.isoformat()}"
+
+    def start(self) -> int:
+        if not self.redis_url:
+            self.run_id = self._create()
+            return self.run_id
+        import redis
+
+        client = redis.Redis.from_url(self.redis_url)
+        if client.set(self._key + ":lock", "1", nx=True, ex=86400):
+            self.run_id = self._create()
+            client.set(self._key, self.run_id, ex=86400)
+            return self.run_id
+        for _ in range(600):  # another process is creating the run: wait for its id
+            value = client.get(self._key)
+            if value is not None:
+                self.run_id = int(value)
+                return self.run_id
+            time.sleep(0.05)
+        raise RuntimeError(f"source {self.source.name}: no crawl run id appeared in Redis")
+
+    def finish(self, reason: str, figures: RunFigures) -> None:
+        assert self.run_id is not None
+        fetched, failed = figures.pages_fetched, figures.pages_failed
+        if self.redis_url:
+            import redis
+
+            client = redis.Redis.from_url(self.redis_url)
+            fetched = int(client.hincrby(self._key + ":pages", "fetched", fetched))
+            failed = int(client.hincrby(self._key + ":pages", "failed", failed))
+            if reason != FINISHED:
+                client.hset(self._key + ":pages", "reason", reason)
+            worst = client.hget(self._key + ":pages", "reason")
+            reason = worst.decode() if worst else reason
+            for suffix in (":pages",):
+                client.expire(self._key + suffix, 86400)
+        with self.sessions.begin() as session:
+            finish_crawl_run(session, self.run_id, finish_reason=reason,
+                             pages_fetched=fetched, pages_failed=failed)

@@ -1,0 +1,128 @@
+"""Item pipeline: enrich new or changed postings and store everything, in batches.
+
+Per source (one spider): a crawl run starts when the spider opens; postings are buffered and
+flushed every ``JOBTRENDS_STORE_BATCH`` items (memory stays flat on a 100k-posting crawl);
+only postings whose content hash or enrichment version changed are enriched; close signals
+are recorded for reconcile; the run finishes with the spider's finish reason and page counts.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from crawler.crawlrun import CrawlRunRecorder, RunFigures, finish_reason
+from crawler.items import JobPostingItem, PostingGoneItem
+from crawler.observed import observed_at
+from crawler.records import EnrichmentHook, to_record
+from storage.db import default_database_url, make_engine, make_session_factory
+from storage.ingest import known_content_hashes, record_close_signal, upsert_postings
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=8)
+def _engine(url: str) -> Engine:
+    """One engine per database URL per process (several spiders share it)."""
+    return make_engine(url)
+
+
+class StoragePipeline:
+    """Stores one source's postings and close signals under its crawl run."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.batch_size = settings.getint("JOBTRENDS_STORE_BATCH", 1000)
+        url = settings.get("JOBTRENDS_DATABASE_URL") or default_database_url()
+        self.sessions: sessionmaker[Session] = make_session_factory(_engine(url))
+        self.enrich = EnrichmentHook(settings.getbool("JOBTRENDS_ENRICH", True),
+                                     settings.getint("JOBTRENDS_ENRICH_BATCH", 256))
+        self.redis_url: str | None = settings.get("JOBTRENDS_REDIS_URL")
+        self.postings: dict[str, JobPostingItem] = {}
+        self.gone: list[PostingGoneItem] = []
+        self.recorder: CrawlRunRecorder | None = None
+        self.stored = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("JOBTRENDS_STORE", True):
+            raise NotConfigured("JOBTRENDS_STORE is off")
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
+        source = getattr(spider, "source", None)
+        if source is None:
+            raise NotConfigured("StoragePipeline needs a jobtrends SourceSpider")
+        self.recorder = CrawlRunRecorder(self.sessions, source, observed_at(
+            self.crawler.settings), self.redis_url)
+        run_id = self.recorder.start()
+        logger.info("source %s: crawl run %d started", source.name, run_id)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, JobPostingItem):
+            # the last sighting of an id in a batch wins (storage upserts one row per id)
+            self.postings[item.source_job_id] = item
+            if len(self.postings) >= self.batch_size:
+                self.flush()
+        elif isinstance(item, PostingGoneItem):
+            self.gone.append(item)
+            if len(self.gone) >= self.batch_size:
+                self.flush()
+        return item
+
+    def flush(self) -> None:
+        """Enrich what changed, upsert the batch, record close signals; one transaction."""
+        if self.recorder is None or self.recorder.run_id is None:
+            return
+        items, self.postings = list(self.postings.values()), {}
+        gone, self.gone = self.gone, []
+        if not items and not gone:
+            return
+        stats = self.crawler.stats
+        assert stats is not None
+        with self.sessions.begin() as session:
+            if items:
+                records = [to_record(item) for item in items]
+                known = known_content_hashes(session, self.recorder.source.name,
+                                             [r.source_job_id for r in records])
+                enriched = self.enrich.apply(records, known)
+                stats.inc_value("jobtrends/enriched", enriched)
+                result = upsert_postings(session, self.recorder.run_id, records)
+                self.stored += len(records)
+                stats.inc_value("jobtrends/stored", len(records))
+                stats.inc_value("jobtrends/inserted", result.inserted)
+            for signal in gone:
+                record_close_signal(session, self.recorder.run_id, signal.source_job_id,
+                                    signal.reason)
+            stats.inc_value("jobtrends/close_signals", len(gone))
+
+    def close_spider(self) -> None:
+        self.flush()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.recorder is None or self.recorder.run_id is None:
+            return
+        stats = self.crawler.stats
+        assert stats is not None
+        final = finish_reason(reason, getattr(spider, "listing_failed", None))
+        figures = RunFigures.from_stats(stats.get_stats())
+        self.recorder.finish(final, figures)
+        logger.info("source %s: crawl run %d finished (%s, %d pages, %d failed, %d stored)",
+                    self.recorder.source.name, self.recorder.run_id, final,
+                    figures.pages_fetched, figures.pages_failed, self.stored)

@@ -1,0 +1,101 @@
+"""From crawler items to storage records, with enrichment filled in where content changed."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+from crawler.items import JobPostingItem
+from storage.records import LocationRecord, PostingRecord, SkillRecord
+
+logger = logging.getLogger(__name__)
+
+
+def to_record(item: JobPostingItem) -> PostingRecord:
+    """The storage record of an item, before enrichment."""
+    salary = item.salary
+    return PostingRecord(
+        source_job_id=item.source_job_id,
+        title=item.title,
+        url=item.url,
+        company_name=item.company_name,
+        description_text=item.description_text,
+        date_posted_raw=item.date_posted_raw,
+        date_posted=item.date_posted,
+        valid_through_raw=item.valid_through_raw,
+        valid_through=item.valid_through,
+        location_raw=item.location_raw,
+        employment_type_raw=item.employment_type_raw,
+        seniority_raw=item.seniority_raw,
+        salary_min=salary.min if salary else None,
+        salary_max=salary.max if salary else None,
+        salary_currency=salary.currency if salary else None,
+        salary_period=salary.period if salary else None,
+        country=item.country,
+        remote=item.remote,
+        language=item.language,
+        locations=[LocationRecord(city=loc.city, region=loc.region, country=loc.country,
+                                  raw=loc.raw) for loc in item.locations],
+    )
+
+
+class EnrichmentHook:
+    """Runs ``enrichment.get_enricher().enrich_many`` over records that need it.
+
+    Enrichment is optional at run time: when it is switched off or cannot be loaded, postings
+    are stored unenriched (a later ``jobtrends enrich`` can fill them in).
+    """
+
+    def __init__(self, enabled: bool = True, batch_size: int = 256) -> None:
+        self.enabled, self.batch_size = enabled, batch_size
+        self._enricher: object | None = None
+        self._version: str | None = None
+
+    def _load(self) -> bool:
+        if not self.enabled:
+            return False
+        if self._enricher is None:
+            try:
+                from enrichment import ENRICHMENT_VERSION, get_enricher
+
+                self._enricher, self._version = get_enricher(), ENRICHMENT_VERSION
+            except Exception:  # noqa: BLE001 - a broken enricher must not stop the crawl
+                logger.exception("enrichment unavailable: postings are stored unenriched")
+                self.enabled = False
+                return False
+        return True
+
+    def apply(self, records: list[PostingRecord],
+              known: dict[str, tuple[str | None, str | None]]) -> int:
+        """Enrich, in place, records whose content or enrichment version changed."""
+        if not self._load():
+            return 0
+        from enrichment import PostingText
+
+        todo = [r for r in records if known.get(r.source_job_id) != (r.content_hash,
+                                                                       self._version)]
+        if not todo:
+            return 0
+        texts = [PostingText(title=r.title, description=r.description_text or "",
+                             location=r.location_raw, employment_type=r.employment_type_raw,
+                             seniority=r.seniority_raw, language=r.language,
+                             company=r.company_name, country=r.country) for r in todo]
+        results = self._enricher.enrich_many(texts, batch_size=self.batch_size)  # type: ignore[attr-defined]
+        for record, found in zip(todo, results, strict=True):
+            record.language = record.language or found.language
+            record.seniority = found.seniority
+            record.employment_type = found.employment_type
+            record.role_family = found.role_family
+            record.remote = record.remote or found.remote
+            record.enrichment_version = self._version
+            if not record.locations and found.locations:
+                record.locations = [LocationRecord(city=m.city, region=m.region,
+                                                   country=m.country, raw=m.raw)
+                                    for m in found.locations]
+            # a structured country stays; a source default yields to the posting's own place
+            structured = next((loc.country for loc in record.locations if loc.country), None)
+            record.country = structured or record.country
+            counts = Counter((s.name, s.category) for s in found.skills)
+            record.skills = [SkillRecord(name=name, category=category, mentions=n)
+                             for (name, category), n in counts.items()]
+        return len(todo)

@@ -1,0 +1,128 @@
+"""Run several sources in one Scrapy process, then reconcile the lifecycle.
+
+Each source is its own crawler (spider + crawl run) inside one ``AsyncCrawlerProcess``; up to
+``parallel`` crawl at once. A source that fails in any way (DNS, 403, 429, 5xx, timeout,
+unknown board, even a crash while starting) is reported and recorded as incomplete; the
+others carry on, and reconcile never closes postings on the strength of a broken crawl.
+Twisted's reactor cannot restart, so a process runs :func:`crawl_sources` once (the CLI does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import AsyncCrawlerProcess, Crawler
+from scrapy.settings import Settings
+from scrapy.utils.project import get_project_settings
+
+from crawler.crawlrun import finish_reason
+from crawler.pipelines import StoragePipeline
+from crawler.sources import SourceConfig
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SourceOutcome:
+    """How one source's crawl went."""
+
+    source: str
+    kind: str
+    finish_reason: str | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None  # the crawl could not run at all
+    run_id: int | None = None
+    status: str | None = None  # crawl run status after reconcile (complete / incomplete)
+    status_detail: str | None = None
+
+    @property
+    def items(self) -> int:
+        return int(self.stats.get("item_scraped_count", 0))
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status != "incomplete" and (
+            self.finish_reason == "finished")
+
+
+def crawl_settings(*, db_url: str | None = None, observed_at: datetime | None = None,
+                   redis_url: str | None = None, store: bool = True,
+                   overrides: dict[str, Any] | None = None) -> Settings:
+    """The project settings plus what one ``jobtrends crawl`` decides."""
+    settings = get_project_settings()
+    if settings.get("BOT_NAME") != "jobtrends":  # run from outside the project directory
+        settings.setmodule("crawler.settings", priority="project")
+    if db_url:
+        settings.set("JOBTRENDS_DATABASE_URL", db_url, priority="cmdline")
+    if observed_at is not None:
+        settings.set("JOBTRENDS_OBSERVED_AT", observed_at.isoformat(), priority="cmdline")
+    if redis_url:
+        settings.set("JOBTRENDS_REDIS_URL", redis_url, priority="cmdline")
+    settings.set("JOBTRENDS_STORE", store, priority="cmdline")
+    for key, value in (overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def crawl_sources(
+    sources: Sequence[SourceConfig],
+    settings: Settings,
+    *,
+    parallel: int = 4,
+    on_crawler: Callable[[Crawler, SourceConfig], None] | None = None,
+    on_done: Callable[[SourceOutcome], None] | None = None,
+) -> list[SourceOutcome]:
+    """Crawl ``sources`` (blocking; once per process). One outcome per source, in order."""
+    process = AsyncCrawlerProcess(settings)
+    outcomes = [SourceOutcome(source=s.name, kind=s.kind) for s in sources]
+    gate = asyncio.Semaphore(max(1, parallel))
+
+    async def crawl_one(source: SourceConfig, outcome: SourceOutcome) -> None:
+        async with gate:
+            try:
+                crawler = process.create_crawler(process.spider_loader.load(source.kind))
+            except Exception as exc:  # noqa: BLE001
+                outcome.error = f"cannot create the {source.kind} crawler: {exc}"
+                return
+
+            def closed(spider: Any, reason: str) -> None:
+                assert crawler.stats is not None
+                outcome.stats = dict(crawler.stats.get_stats())
+                outcome.finish_reason = finish_reason(reason, getattr(
+                    spider, "listing_failed", None))
+
+            crawler.signals.connect(closed, signal=signals.spider_closed)
+            if on_crawler is not None:
+                on_crawler(crawler, source)
+            try:
+                await process.crawl(crawler, source=source)
+            except Exception as exc:  # noqa: BLE001 - one source never aborts the others
+                logger.exception("source %s: crawl failed", source.name)
+                outcome.error = f"{type(exc).__name__}: {exc}"
+            pipeline = crawler.get_item_pipeline(StoragePipeline) if hasattr(
+                crawler, "get_item_pipeline") else None
+            recorder = getattr(pipeline, "recorder", None)
+            outcome.run_id = getattr(recorder, "run_id", None)
+            if on_done is not None:
+                on_done(outcome)
+
+    async def main() -> None:
+        try:
+            await asyncio.gather(*(crawl_one(s, o) for s, o in zip(sources, outcomes,
+                                                                    strict=True)))
+        finally:
+            from twisted.internet import reactor
+
+            with contextlib.suppress(RuntimeError):
+                reactor.stop()  # type: ignore[attr-defined]
+
+    asyncio.get_event_loop().create_task(main())
+    process.start(stop_after_crawl=False)
+    return outcomes

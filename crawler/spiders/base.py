@@ -1,0 +1,133 @@
+"""The base of every source spider: loads its source, applies politeness, reports failures.
+
+``scrapy crawl <kind> -a source=NAME [-a sources_file=FILE]`` loads the source from the
+sources file; :mod:`crawler.runner` passes the validated :class:`SourceConfig` directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import scrapy
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.observed import observed_at, utcnow
+from crawler.parsers import ParseContext
+from crawler.sources import SourceConfig, SourceConfigError, load_sources
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+STAT_PAGES_FAILED = "jobtrends/pages_failed"
+STAT_LISTING_FAILED = "jobtrends/listing_failed"
+STAT_PAYLOAD_ERRORS = "jobtrends/payload_errors"
+# failures that did arrive as a response (an HTTP error, a malformed body): the run's
+# "pages fetched" leaves them out, they are counted as failed instead
+STAT_FAILED_RESPONSES = "jobtrends/failed_responses"
+LISTING_FAILED_REASON = "listing_failed"
+
+
+class SourceSpider(scrapy.Spider):
+    """A spider bound to one configured source of its kind (``name`` is the kind)."""
+
+    kind: ClassVar[str]  # the spider's class name (``scrapy list``); instances take the source's
+    source: SourceConfig
+    ctx: ParseContext
+    observed_at: datetime
+    #: set when a page that lists postings could not be read: the run is then incomplete
+    listing_failed: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        source = kwargs.pop("source", None)
+        if source is None:
+            raise SourceConfigError(
+                kwargs.get("sources_file") or crawler.settings.get("JOBTRENDS_SOURCES_FILE"),
+                f"the {cls.name} spider needs a source: scrapy crawl {cls.name} -a source=NAME")
+        if not isinstance(source, SourceConfig):
+            path = kwargs.pop("sources_file", None) or crawler.settings.get(
+                "JOBTRENDS_SOURCES_FILE")
+            matches = [s for s in load_sources(path) if s.name == source]
+            if not matches:
+                raise SourceConfigError(path, f"no source named {source!r}")
+            source = matches[0]
+        kwargs.pop("sources_file", None)
+        if source.kind != cls.kind:
+            raise SourceConfigError(
+                crawler.settings.get("JOBTRENDS_SOURCES_FILE"),
+                f"is of kind {source.kind!r}; run it with: scrapy crawl {source.kind} "
+                f"-a source={source.name}", source=source.name, key="kind")
+        _apply_politeness(crawler, source)
+        if not crawler.settings.get("JOBTRENDS_OBSERVED_AT"):
+            # one observation time for the whole crawl, read by spider and pipeline alike
+            crawler.settings.set("JOBTRENDS_OBSERVED_AT", utcnow().isoformat(), priority="spider")
+        spider = super().from_crawler(crawler, *args, source=source, **kwargs)
+        spider.observed_at = observed_at(crawler.settings)
+        return spider
+
+    def __init__(self, *args: Any, source: SourceConfig, **kwargs: Any) -> None:
+        # the instance is named after its source: logs, stats and Redis keys stay per source
+        super().__init__(*args, name=source.name, **kwargs)
+        self.source = source
+        self.ctx = ParseContext(source=source.name, country=source.country,
+                                company=source.company_name, language=source.language)
+
+    # -- requests
+    def listing_request(self, url: str, callback: Any, *, cb_kwargs: dict[str, Any] | None = None,
+                        **meta: Any) -> scrapy.Request:
+        """A request for a page that lists postings: its failure makes the run incomplete."""
+        return scrapy.Request(url, callback=callback, errback=self.on_error,
+                              cb_kwargs=cb_kwargs, meta={"listing": True, **meta})
+
+    def on_error(self, failure: Failure) -> None:
+        """Count a request that failed for good (after retries) and log what it said."""
+        request = failure.request  # type: ignore[attr-defined]
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value(STAT_PAGES_FAILED)
+        detail = repr(failure.value)
+        if failure.check(HttpError):
+            stats.inc_value(STAT_FAILED_RESPONSES)
+            response = failure.value.response
+            detail = f"HTTP {response.status}: {response.text[:200]!r}" if hasattr(
+                response, "text") else f"HTTP {response.status}"
+        if request.meta.get("listing"):
+            stats.inc_value(STAT_LISTING_FAILED)
+            self.listing_failed = self.listing_failed or detail
+            logger.error("source %s: listing %s failed: %s", self.source.name, request.url,
+                         detail)
+        else:
+            logger.warning("source %s: %s failed: %s", self.source.name, request.url, detail)
+
+    def payload_error(self, url: str, error: Exception, *, listing: bool = True) -> None:
+        """A page arrived but is not the documented shape (malformed JSON, API error)."""
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value(STAT_PAYLOAD_ERRORS)
+        stats.inc_value(STAT_PAGES_FAILED)
+        stats.inc_value(STAT_FAILED_RESPONSES)
+        if listing:
+            stats.inc_value(STAT_LISTING_FAILED)
+            self.listing_failed = self.listing_failed or str(error)
+        logger.error("source %s: %s: %s", self.source.name, url, error)
+
+
+def _apply_politeness(crawler: Crawler, source: SourceConfig) -> None:
+    """The source's overrides, at spider priority (settings are frozen after spider init)."""
+    settings = crawler.settings
+    if source.download_delay is not None:
+        settings.set("DOWNLOAD_DELAY", source.download_delay, priority="spider")
+        settings.set("AUTOTHROTTLE_START_DELAY", source.download_delay, priority="spider")
+    if source.concurrency is not None:
+        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", source.concurrency, priority="spider")
+    if source.retry_times is not None:
+        settings.set("RETRY_TIMES", source.retry_times, priority="spider")
+    if source.download_timeout is not None:
+        settings.set("DOWNLOAD_TIMEOUT", source.download_timeout, priority="spider")
