@@ -11,6 +11,7 @@ import math
 import random
 import uuid
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -362,10 +363,23 @@ def build_market(config: MarketConfig | None = None) -> Market:
             continue
         ats = by_company[company.key]
         placements[ats.name].append(Placement(idx, ats.name, _ats_id(cfg, ats.kind, idx)))
-        # the same role cross-posted on the country's job board (never from the failing source,
-        # whose failed week would make the two copies' lifecycles legitimately differ)
-        if ats.name != failing_source and rng.random() < cfg.cross_post_share:
-            placements[board_source].append(Placement(idx, board_source, _board_id(company, idx)))
+    # The same role cross-posted on the country's job board: never from the failing source (its
+    # failed week would make the two copies' lifecycles legitimately differ), and only roles
+    # whose company/title/city is unique, so the copy can only be matched to its own role.
+    keys = Counter((r.company, r.title, r.cities) for r in roles)
+    for role in roles:
+        company = companies[role.company]
+        if company.kind == KIND_JSONLD or rng.random() >= cfg.cross_post_share:
+            continue
+        if by_company[company.key].name == failing_source:
+            continue
+        if keys[(role.company, role.title, role.cities)] > 1:
+            continue
+        board_source = f"board-{BOARD_OF_COUNTRY[company.country]}"
+        placements[board_source].append(
+            Placement(role.idx, board_source, _board_id(company, role.idx)))
+    for ps in placements.values():
+        ps.sort(key=lambda p: (roles[p.role].opened, p.role))
     return Market(cfg, companies, sources, roles, placements, failing_source, failing_week)
 
 

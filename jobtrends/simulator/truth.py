@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from jobtrends.simulator.market import DATE_ONLY_BOARDS, Market, Role
 
@@ -112,22 +112,29 @@ def kaplan_meier_quantile(samples: list[tuple[float, bool]], q: float) -> float 
     return None
 
 
-def _opened_at(market: Market, role: Role, sources: list[str]) -> datetime:
-    # a board publishing bare dates gives midnight; the earliest claim wins for a cross-post
-    claims = []
-    for name in sources:
-        key = market.source_by_name[name].key
-        if key in DATE_ONLY_BOARDS:
-            claims.append(datetime.combine(role.opened.date(), datetime.min.time()))
-        else:
-            claims.append(role.opened.replace(second=0, microsecond=0))
-    return min(claims)
+def claimed_opening(market: Market, role: Role, source: str) -> datetime:
+    """The opening a source publishes: a bare date (midnight UTC) on some boards."""
+    if market.source_by_name[source].key in DATE_ONLY_BOARDS:
+        return datetime.combine(role.opened.date(), datetime.min.time())
+    return role.opened.replace(second=0, microsecond=0)
+
+
+def plausible_opening(claimed: datetime, first_seen: datetime,
+                      previous_complete: datetime | None) -> datetime:
+    """Storage's rule: a claimed date before the source's previous complete crawl (which did
+    not list the posting) or over a day after the first sighting is not believed."""
+    if claimed > first_seen + timedelta(days=1) or claimed < first_seen - timedelta(days=365):
+        return first_seen
+    if previous_complete is not None and claimed < previous_complete:
+        return first_seen
+    return min(claimed, first_seen)
 
 
 def ground_truth(market: Market, *, k: int = 2, min_seen_share: float = 0.5) -> GroundTruth:
     """Replay weekly crawls of ``market`` under the lifecycle rules (see the module doc)."""
     times = [market.crawl_time(w) for w in range(market.weeks)]
     first_seen: dict[tuple[str, str], datetime] = {}
+    opened_at: dict[tuple[str, str], datetime] = {}
     censored: dict[tuple[str, str], bool] = {}
     closed: dict[tuple[str, str], datetime] = {}
     role_of: dict[tuple[str, str], int] = {}
@@ -137,6 +144,7 @@ def ground_truth(market: Market, *, k: int = 2, min_seen_share: float = 0.5) -> 
         misses: dict[str, int] = {}
         first_miss: dict[str, datetime] = {}
         open_ids: set[str] = set()
+        previous_complete: datetime | None = None
         for w, t in enumerate(times):
             if market.is_failing(source, w):
                 incomplete.append((source, w))
@@ -148,14 +156,17 @@ def ground_truth(market: Market, *, k: int = 2, min_seen_share: float = 0.5) -> 
                 key = (source, p.job_id)
                 if key not in first_seen:
                     first_seen[key] = t
-                    censored[key] = w == 0
+                    censored[key] = previous_complete is None
                     role_of[key] = p.role
+                    claimed = claimed_opening(market, market.roles[p.role], source)
+                    opened_at[key] = plausible_opening(claimed, t, previous_complete)
                 open_ids.add(p.job_id)
                 misses[p.job_id] = 0
                 first_miss.pop(p.job_id, None)
             if not complete:
                 incomplete.append((source, w))
                 continue
+            previous_complete = t
             for job_id in list(open_ids - seen_ids):
                 misses[job_id] = misses.get(job_id, 0) + 1
                 first_miss.setdefault(job_id, t)
@@ -172,11 +183,13 @@ def ground_truth(market: Market, *, k: int = 2, min_seen_share: float = 0.5) -> 
         keys = by_role[role_idx]
         role = market.roles[role_idx]
         closes = [closed.get(key) for key in keys]
+        earliest = min(opened_at[key] for key in keys)
         outcomes.append(RoleOutcome(
             role=role,
-            opened_at=_opened_at(market, role, [s for s, _ in keys]),
+            opened_at=earliest,
             first_seen=min(first_seen[key] for key in keys),
-            left_censored=any(censored[key] for key in keys),
+            # the role's opening is unknown when its earliest claim is a left-censored posting's
+            left_censored=any(censored[key] and opened_at[key] == earliest for key in keys),
             # the role is closed when every copy of it is
             closed_at=None if any(c is None for c in closes) else max(c for c in closes if c),
         ))

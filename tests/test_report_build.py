@@ -1,0 +1,83 @@
+"""build_report over storage, fed a simulated market with its true labels, equals ground truth.
+
+The market is replayed straight into storage (no HTTP, no spiders, no enrichment), so every
+difference from the ground truth is a lifecycle, trend or report error.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from jobtrends.report import build_report
+from jobtrends.simulator import MarketConfig, build_market, ground_truth
+from jobtrends.simulator.replay import replay
+from storage.db import make_engine
+from storage.schema import upgrade
+from storage.trends import InvalidFilterError, TrendFilter
+
+CONFIG = MarketConfig(seed=5, postings=500, weeks=8, companies=12, median_days=18,
+                      lead_in_days=40)
+
+
+@pytest.fixture(scope="module")
+def market():  # type: ignore[no-untyped-def]
+    return build_market(CONFIG)
+
+
+def _session(url: str, market) -> Session:  # type: ignore[no-untyped-def]
+    engine = make_engine(url)
+    upgrade(engine)
+    session = Session(engine)
+    replay(session, market)
+    return session
+
+
+def test_report_matches_ground_truth(db_url: str, market) -> None:  # type: ignore[no-untyped-def]
+    truth = ground_truth(market)
+    with _session(db_url, market) as session:
+        report = build_report(session, TrendFilter(), weeks=market.weeks)
+    # weekly flow, week by week
+    weeks = {w.week: (w.opened, w.closed) for w in report.weekly_flow.weeks}
+    expected = {f"{y}-W{n:02d}": (truth.opened_by_week[(y, n)], truth.closed_by_week[(y, n)])
+                for (y, n) in truth.iso_weeks()}
+    assert weeks == expected
+    assert sum(truth.closed_by_week.values()) > 20  # the market really churned
+    # the failing source's week still had complete crawls of other sources
+    assert all(w.tracked for w in report.weekly_flow.weeks)
+    # time to fill: the same Kaplan-Meier median over the same roles
+    ttf = report.time_to_fill
+    samples = truth.time_to_fill_days()
+    assert ttf.n_closed == sum(1 for _, e in samples if e)
+    assert ttf.n_censored == sum(1 for _, e in samples if not e)
+    assert ttf.median_days == truth.median_time_to_fill()
+    # shares of roles active in the window
+    start = datetime.combine(report.window_start, datetime.min.time())
+    end = datetime.combine(report.window_end + timedelta(days=1), datetime.min.time())
+    active = truth.active(start, end - timedelta(microseconds=1))
+    for section, attribute in ((report.seniority, "seniority"),
+                               (report.employment_type, "employment"),
+                               (report.cities, "cities")):
+        got = {r.label: r.share for r in section.rows if r.count}
+        want = truth.shares(active, attribute)
+        assert got == pytest.approx(want), attribute
+    # open roles per company and per country at the end
+    open_now = truth.open_at_end()
+    by_company = Counter(market.companies[o.role.company].name for o in open_now)
+    assert {c.name: c.open_roles for c in report.companies} == \
+        dict(by_company.most_common(len(report.companies)))
+    assert report.countries.open_roles == len(open_now)
+    # key learnings were generated from these numbers
+    assert any(lr.kind == "time_to_fill" for lr in report.learnings)
+
+
+def test_unknown_filter_values_are_rejected(sqlite_url: str, market) -> None:  # type: ignore[no-untyped-def]
+    with _session(sqlite_url, market) as session:
+        with pytest.raises(InvalidFilterError, match="ml-enginer"):
+            build_report(session, TrendFilter(role_family="ml-enginer"))
+        report = build_report(session, TrendFilter(country="BE", role_family="ml-engineer"))
+    assert report.title == "Hiring trends: ml-engineer in BE"
+    assert all(r.country == "BE" for r in report.cities.rows)
