@@ -46,7 +46,10 @@ def main() -> None:
     overrides = dict(TEST_SETTINGS)
     for pair in args.set:
         key, _, value = pair.partition("=")
-        overrides[key] = json.loads(value) if value[:1] in "[{0123456789tfn-" else value
+        try:
+            overrides[key] = json.loads(value)
+        except ValueError:
+            overrides[key] = value
     sources = load_sources(args.sources)
     results: dict[str, dict[str, Any]] = {s.name: {"items": []} for s in sources}
 

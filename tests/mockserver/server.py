@@ -24,6 +24,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+try:  # imported as tests/mockserver (pytest, bench) or run as a script
+    from .generator import generate
+except ImportError:
+    from generator import generate  # type: ignore[no-redef]
+
 FIXTURES = Path(__file__).parent / "fixtures"
 ROBOTS = b"User-agent: *\nDisallow: /private/\n"
 
@@ -49,11 +54,13 @@ class MockState:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.hits: dict[str, int] = {}
+        self.times: dict[str, list[float]] = {}
         self.user_agents: list[str] = []
 
     def hit(self, key: str) -> int:
         with self.lock:
             self.hits[key] = self.hits.get(key, 0) + 1
+            self.times.setdefault(key, []).append(time.monotonic())
             return self.hits[key]
 
 
@@ -91,11 +98,11 @@ class Handler(BaseHTTPRequestHandler):
         match = re.match(r"^/(once500|once429|date429)/([^/]+)(/.*)$", path)
         if match:
             scenario, token, rest = match.groups()
-            if self.server.state.hit(f"{scenario}/{token}{rest}?{parts.query}") == 1:
+            if self.server.state.hit(f"{scenario}/{token}") == 1:
                 if scenario == "once500":
                     return Response(500, b"temporary failure", "text/plain")
                 retry_after = "1" if scenario == "once429" else formatdate(
-                    time.time() + 1, usegmt=True)
+                    time.time() + 2, usegmt=True)  # whole seconds: waits 1-2 s
                 return Response(429, b"slow down", "text/plain", {"Retry-After": retry_after})
             path = rest
         if path.startswith("/fail500/"):
@@ -107,9 +114,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def api(self, path: str, query: dict[str, list[str]]) -> Response:
         if path.startswith("/gen/"):
-            from generator import generate  # type: ignore[import-not-found]
-
-            return Response(*generate(path, query, self.base))
+            status, body, content_type = generate(path, query, self.base)
+            return Response(status, body, content_type)
         if m := re.match(r"^/v1/boards/([^/]+)/jobs/?$", path):
             return self.fixture("greenhouse", m.group(1)) or _not_found("Job not found")
         if m := re.match(r"^/v0/postings/([^/]+)/?$", path):
