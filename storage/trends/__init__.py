@@ -9,10 +9,12 @@ in ``docs/views.md``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import FromClause
 
 from storage.trends.filters import (
     DEFAULT_WEEKS,
@@ -41,7 +43,7 @@ from storage.trends.market import (
     open_by_country_for,
     top_companies_for,
 )
-from storage.trends.roles import filtered_roles
+from storage.trends.roles import active_roles
 from storage.trends.shares import (
     MIN_SUPPORT,
     Share,
@@ -53,66 +55,73 @@ from storage.trends.shares import (
     skill_counts_for,
 )
 
+_T = TypeVar("_T")
 
-def _prepare(session: Session, flt: TrendFilter, weeks: int) -> tuple[ResolvedFilter, FromClause]:
+
+def _run(
+    session: Session,
+    flt: TrendFilter,
+    weeks: int,
+    query: Callable[[ResolvedFilter, Table], _T],
+) -> _T:
     rf = resolve_filter(session, flt, weeks)
-    return rf, filtered_roles(rf)
+    with active_roles(session, rf) as roles:
+        return query(rf, roles)
 
 
 def weekly_flow(session: Session, flt: TrendFilter, weeks: int = DEFAULT_WEEKS) -> WeeklyFlow:
     """Roles opened / closed per ISO week: ``weeks`` weeks up to ``until`` (or from ``since``)."""
-    rf, roles = _prepare(session, flt, weeks)
-    return weekly_flow_for(session, rf, roles)
+    return _run(session, flt, weeks, lambda rf, roles: weekly_flow_for(session, rf, roles))
 
 
 def time_to_fill(session: Session, flt: TrendFilter, weeks: int = DEFAULT_WEEKS) -> TimeToFill:
     """Kaplan–Meier time to fill of roles opened before ``until`` (and since ``since`` if given)."""
-    rf, roles = _prepare(session, flt, weeks)
-    return time_to_fill_for(session, rf, roles)
+    return _run(session, flt, weeks, lambda rf, roles: time_to_fill_for(session, rf, roles))
 
 
 def seniority_shares(session: Session, flt: TrendFilter, weeks: int = DEFAULT_WEEKS) -> ShareTable:
     """Shares of roles active in the window per seniority level."""
-    rf, roles = _prepare(session, flt, weeks)
-    return attribute_shares(session, rf, roles, "seniority")
+    return _run(
+        session, flt, weeks, lambda rf, roles: attribute_shares(session, rf, roles, "seniority")
+    )
 
 
 def employment_type_shares(
     session: Session, flt: TrendFilter, weeks: int = DEFAULT_WEEKS
 ) -> ShareTable:
     """Shares of roles active in the window per employment type."""
-    rf, roles = _prepare(session, flt, weeks)
-    return attribute_shares(session, rf, roles, "employment_type")
+    return _run(
+        session,
+        flt,
+        weeks,
+        lambda rf, roles: attribute_shares(session, rf, roles, "employment_type"),
+    )
 
 
 def city_shares(session: Session, flt: TrendFilter, weeks: int = DEFAULT_WEEKS) -> ShareTable:
     """Shares of roles active in the window per city (a role counts for each of its cities)."""
-    rf, roles = _prepare(session, flt, weeks)
-    return city_shares_for(session, rf, roles)
+    return _run(session, flt, weeks, lambda rf, roles: city_shares_for(session, rf, roles))
 
 
 def skill_counts(
     session: Session, flt: TrendFilter, limit: int = 25, weeks: int = DEFAULT_WEEKS
 ) -> SkillCounts:
     """The ``limit`` skills most asked for by roles active in the window."""
-    rf, roles = _prepare(session, flt, weeks)
-    return skill_counts_for(session, rf, roles, limit)
+    return _run(session, flt, weeks, lambda rf, roles: skill_counts_for(session, rf, roles, limit))
 
 
 def top_companies(
     session: Session, flt: TrendFilter, limit: int = 10, weeks: int = DEFAULT_WEEKS
 ) -> tuple[CompanyOpenRoles, ...]:
     """Companies with the most roles open at the window's end."""
-    rf, roles = _prepare(session, flt, weeks)
-    return top_companies_for(session, rf, roles, limit)
+    return _run(session, flt, weeks, lambda rf, roles: top_companies_for(session, rf, roles, limit))
 
 
 def open_by_country(
     session: Session, flt: TrendFilter, weeks: int = DEFAULT_WEEKS
 ) -> OpenByCountry:
     """Roles open at the window's end per country, with talent pools when a role family is set."""
-    rf, roles = _prepare(session, flt, weeks)
-    return open_by_country_for(session, rf, roles)
+    return _run(session, flt, weeks, lambda rf, roles: open_by_country_for(session, rf, roles))
 
 
 @dataclass(frozen=True)
@@ -140,9 +149,16 @@ def trend_summary(
     companies_limit: int = 10,
 ) -> TrendSummary:
     """All trends for ``flt`` with one validation and one window."""
-    rf, roles = _prepare(session, flt, weeks)
+    rf = resolve_filter(session, flt, weeks)
+    with active_roles(session, rf) as roles:
+        return _summary(session, rf, roles, skills_limit, companies_limit)
+
+
+def _summary(
+    session: Session, rf: ResolvedFilter, roles: Table, skills_limit: int, companies_limit: int
+) -> TrendSummary:
     return TrendSummary(
-        filter=flt,
+        filter=rf.filter,
         window=rf.window,
         weekly_flow=weekly_flow_for(session, rf, roles),
         time_to_fill=time_to_fill_for(session, rf, roles),

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Table, and_, case, func, literal, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import FromClause
 
 from storage.models import RUN_COMPLETE, CrawlRun
 from storage.trends.filters import ResolvedFilter
@@ -84,7 +83,7 @@ def _count_by_week(
     return {int(w): int(n) for w, n in rows}
 
 
-def weekly_flow_for(session: Session, rf: ResolvedFilter, roles: FromClause) -> WeeklyFlow:
+def weekly_flow_for(session: Session, rf: ResolvedFilter, roles: Table) -> WeeklyFlow:
     """Weekly flow of the given (filtered) roles over the filter's window."""
     w = rf.window
     opened = _count_by_week(
@@ -133,7 +132,8 @@ class TimeToFill:
     ``median_days``/``p75_days`` are Kaplan–Meier estimates over closed roles (events) and roles
     still open at the censor date (right-censored); ``None`` when too few roles have closed for
     the curve to reach that level. ``naive_median_days`` is the biased closed-only median, shown
-    for comparison. Left-censored roles (opening unknown) are left out.
+    for comparison. The cohort is the roles opened in the window; left-censored roles (opening
+    unknown) are left out.
     """
 
     median_days: int | None
@@ -159,17 +159,15 @@ def _histogram(closed: dict[int, int]) -> tuple[HistogramBin, ...]:
     )
 
 
-def time_to_fill_for(session: Session, rf: ResolvedFilter, roles: FromClause) -> TimeToFill:
-    """Time to fill of the given roles opened in the window (any time before it without since)."""
+def time_to_fill_for(session: Session, rf: ResolvedFilter, roles: Table) -> TimeToFill:
+    """Time to fill of the given roles opened in the window (Kaplan–Meier, open ones censored)."""
     w = rf.window
     filled = and_(roles.c.closed_at.is_not(None), roles.c.closed_at < w.end)
     event = case((filled, 1), else_=0).label("event")
     censor_day = (w.censor_date - _EPOCH).days
     end_day = case((filled, epoch_day(roles.c.closed_at)), else_=literal(censor_day))
     days = (end_day - epoch_day(roles.c.opened_at)).label("days")
-    scope = and_(roles.c.left_censored == 0, roles.c.opened_at < w.end)
-    if rf.filter.since is not None:
-        scope = and_(scope, roles.c.opened_at >= w.start)
+    scope = and_(roles.c.left_censored == 0, roles.c.opened_at >= w.start)
     rows = session.execute(
         select(days, event, func.count()).where(scope).group_by(days, event)
     ).all()

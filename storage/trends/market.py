@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, union
+from sqlalchemy import Table, func, select, union
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql import FromClause
 
 from storage.models import Company, Posting, PostingLocation, TalentPool
 from storage.trends.filters import ResolvedFilter
@@ -26,7 +25,7 @@ class CompanyOpenRoles:
 
 
 def top_companies_for(
-    session: Session, rf: ResolvedFilter, roles: FromClause, limit: int
+    session: Session, rf: ResolvedFilter, roles: Table, limit: int
 ) -> tuple[CompanyOpenRoles, ...]:
     """Companies with the most open roles (ties by name); roles without a company are skipped."""
     counts = (
@@ -75,10 +74,9 @@ class OpenByCountry:
     unknown: int  # open roles without any known country
 
 
-def open_by_country_for(session: Session, rf: ResolvedFilter, roles: FromClause) -> OpenByCountry:
+def open_by_country_for(session: Session, rf: ResolvedFilter, roles: Table) -> OpenByCountry:
     """Open roles per country of any of their postings (main country or a location)."""
-    open_roles = select(roles.c.role_id).where(open_at_end(roles, rf)).subquery("open_roles")
-    members = role_members(open_roles)
+    members = role_members(roles, open_at_end(roles, rf))
     member = aliased(Posting, name="cp")
     role_countries = union(
         select(members.c.role_id, member.country.label("country"))
@@ -97,7 +95,7 @@ def open_by_country_for(session: Session, rf: ResolvedFilter, roles: FromClause)
     with_country = session.execute(
         select(func.count(role_countries.c.role_id.distinct()))
     ).scalar_one()
-    total = session.execute(select(func.count()).select_from(open_roles)).scalar_one()
+    total = session.execute(select(func.count()).where(open_at_end(roles, rf))).scalar_one()
     pools: dict[str, int] = {}
     if rf.role_family is not None:
         pools = {

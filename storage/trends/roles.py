@@ -5,26 +5,92 @@ attributes (seniority, company, role family...) and takes its lifecycle from all
 it opens at the earliest opening, stays open while any posting is open and closes at the latest
 close once all are closed. It is left-censored when its earliest opening belongs to a posting that
 was already live at its source's first crawl: when such a role really opened is unknown.
+
+Trend queries only ever look at roles active in their window, so the roles are computed once per
+call into a temporary table holding just those (found through the ``closed_at`` index: a role is
+active only if one of its postings is open or closed after the window start), then every trend
+query reads that small table.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, union
-from sqlalchemy.orm import aliased
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    DateTime,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    and_,
+    case,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import FromClause
 
 from storage.models import Posting, PostingLocation
 from storage.trends.filters import ResolvedFilter
 
-
-def role_key(posting: type[Posting] | FromClause) -> ColumnElement[int]:
-    """The role a posting belongs to."""
-    cols = posting.c if isinstance(posting, FromClause) else posting
-    return func.coalesce(cols.canonical_id, cols.id)
+_names = itertools.count()
 
 
-def _role_lifecycle() -> Select[tuple[object, ...]]:
-    """One row per canonical posting with its role's lifecycle (no filter)."""
+def _role_table() -> Table:
+    return Table(
+        f"trend_roles_{next(_names)}",
+        MetaData(),
+        Column("role_id", Integer, primary_key=True),
+        Column("opened_at", DateTime, nullable=False),
+        Column("closed_at", DateTime),
+        Column("left_censored", Integer, nullable=False),
+        Column("linked", Integer, nullable=False),  # postings linked to the canonical one
+        Column("role_family", String(50)),
+        Column("seniority", String(30)),
+        Column("employment_type", String(30)),
+        Column("company_id", Integer),
+        Column("country", String(2)),
+        prefixes=["TEMPORARY"],
+    )
+
+
+def _has_country(role_id: ColumnElement[int], country: str) -> ColumnElement[bool]:
+    """The role has a posting whose main country or any location is ``country``."""
+    member = aliased(Posting, name="cm")
+    return or_(
+        exists().where(PostingLocation.posting_id == role_id, PostingLocation.country == country),
+        exists()
+        .where(member.canonical_id == role_id)
+        .where(
+            or_(
+                member.country == country,
+                exists().where(
+                    PostingLocation.posting_id == member.id, PostingLocation.country == country
+                ),
+            )
+        ),
+    )
+
+
+def _active_roles_select(rf: ResolvedFilter) -> Select[tuple[object, ...]]:
+    """Lifecycle of the roles active in the window that match the filter."""
+    w = rf.window
+    # Candidates: a role is active only if one of its postings is open or closed after the start.
+    touching = aliased(Posting, name="t")
+    candidates = (
+        select(func.coalesce(touching.canonical_id, touching.id))
+        .where(or_(touching.closed_at.is_(None), touching.closed_at >= w.start))
+        .scalar_subquery()
+    )
     member = aliased(Posting, name="m")
     groups = (
         select(
@@ -35,7 +101,7 @@ def _role_lifecycle() -> Select[tuple[object, ...]]:
             func.max(member.closed_at).label("closed_at"),
             func.min(case((member.left_censored, member.opened_at))).label("censored_opened_at"),
         )
-        .where(member.canonical_id.is_not(None))
+        .where(member.canonical_id.in_(candidates))
         .group_by(member.canonical_id)
         .subquery("g")
     )
@@ -66,12 +132,13 @@ def _role_lifecycle() -> Select[tuple[object, ...]]:
         ),
         else_=0,
     )
-    return (
+    query = (
         select(
-            r.id.label("role_id"),
-            opened_at.label("opened_at"),
-            closed_at.label("closed_at"),
-            left_censored.label("left_censored"),
+            r.id,
+            opened_at,
+            closed_at,
+            left_censored,
+            func.coalesce(groups.c.n, 0),
             r.role_family,
             r.seniority,
             r.employment_type,
@@ -80,71 +147,51 @@ def _role_lifecycle() -> Select[tuple[object, ...]]:
         )
         .select_from(r)
         .outerjoin(groups, groups.c.role_id == r.id)
-        .where(r.canonical_id.is_(None))
+        .where(r.id.in_(candidates), r.canonical_id.is_(None))
+        # the candidate test is necessary, not sufficient: apply the exact window test
+        .where(opened_at < w.end, or_(closed_at.is_(None), closed_at >= w.start))
     )
-
-
-def roles_in_country(country: str) -> Select[tuple[int]]:
-    """Role ids with a posting whose main country or any location is ``country``."""
-    loc_posting = aliased(Posting, name="lp")
-    return select(
-        union(
-            select(role_key(Posting).label("role_id")).where(Posting.country == country),
-            select(role_key(loc_posting).label("role_id"))
-            .select_from(PostingLocation)
-            .join(loc_posting, loc_posting.id == PostingLocation.posting_id)
-            .where(PostingLocation.country == country),
-        ).subquery("in_country")
-    )
-
-
-def filtered_roles(rf: ResolvedFilter) -> FromClause:
-    """Roles matching the filter's country / role family / company (not its window)."""
-    query = _role_lifecycle()
-    r = query.selected_columns
     if rf.role_family is not None:
         query = query.where(r.role_family == rf.role_family)
     if rf.company_id is not None:
         query = query.where(r.company_id == rf.company_id)
     if rf.country is not None:
-        query = query.where(r.role_id.in_(roles_in_country(rf.country)))
-    return query.subquery("roles")
+        query = query.where(or_(r.country == rf.country, _has_country(r.id.expression, rf.country)))
+    return query
 
 
-def active_in(roles: FromClause, rf: ResolvedFilter) -> ColumnElement[bool]:
-    """Roles active in the window: opened before its end and not closed before its start."""
-    w = rf.window
-    return and_(
-        roles.c.opened_at < w.end,
-        or_(roles.c.closed_at.is_(None), roles.c.closed_at >= w.start),
-    )
+@contextmanager
+def active_roles(session: Session, rf: ResolvedFilter) -> Iterator[Table]:
+    """A temporary table of the roles active in ``rf``'s window that match its filter.
+
+    Active: opened before the window's end and not closed before its start. Dropped on exit.
+    """
+    table = _role_table()
+    connection = session.connection()
+    table.create(connection)
+    try:
+        connection.execute(
+            insert(table).from_select(list(table.c.keys()), _active_roles_select(rf))
+        )
+        yield table
+    finally:
+        table.drop(connection)
 
 
 def open_at_end(roles: FromClause, rf: ResolvedFilter) -> ColumnElement[bool]:
     """Roles open when the window ends (open now when the window ends at the latest crawl)."""
-    w = rf.window
-    return and_(
-        roles.c.opened_at < w.end,
-        or_(roles.c.closed_at.is_(None), roles.c.closed_at >= w.end),
-    )
+    return or_(roles.c.closed_at.is_(None), roles.c.closed_at >= rf.window.end)
 
 
-def role_members(roles: FromClause) -> FromClause:
-    """(role_id, posting_id) for every posting of the given roles, the canonical one included."""
+def role_members(roles: Table, where: ColumnElement[bool] | None = None) -> FromClause:
+    """(role_id, posting_id) for every posting of the roles (matching ``where``), canonical too."""
     member = aliased(Posting, name="mm")
-    return union(
-        select(roles.c.role_id, roles.c.role_id.label("posting_id")),
-        select(roles.c.role_id, member.id.label("posting_id")).join(
-            member, member.canonical_id == roles.c.role_id
-        ),
-    ).subquery("members")
-
-
-__all__ = [
-    "active_in",
-    "filtered_roles",
-    "open_at_end",
-    "role_key",
-    "role_members",
-    "roles_in_country",
-]
+    own = select(roles.c.role_id, roles.c.role_id.label("posting_id"))
+    linked = (
+        select(roles.c.role_id, member.id.label("posting_id"))
+        .join(member, member.canonical_id == roles.c.role_id)
+        .where(roles.c.linked > 0)
+    )
+    if where is not None:
+        own, linked = own.where(where), linked.where(where)
+    return union_all(own, linked).subquery("members")

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import FromClause
 
 from storage.models import PostingLocation, PostingSkill, Skill
 from storage.trends.filters import ResolvedFilter
-from storage.trends.roles import active_in, role_members
+from storage.trends.roles import role_members
 
 MIN_SUPPORT = 20  # below this many roles behind a share, reports flag it as thin
 
@@ -60,18 +59,16 @@ def _table(
     return ShareTable(dimension, total, base, total - base, shares)
 
 
-def _active_count(session: Session, rf: ResolvedFilter, roles: FromClause) -> int:
-    return int(session.execute(select(func.count()).where(active_in(roles, rf))).scalar_one())
+def _active_count(session: Session, rf: ResolvedFilter, roles: Table) -> int:
+    return int(session.execute(select(func.count()).select_from(roles)).scalar_one())
 
 
 def attribute_shares(
-    session: Session, rf: ResolvedFilter, roles: FromClause, attribute: str
+    session: Session, rf: ResolvedFilter, roles: Table, attribute: str
 ) -> ShareTable:
     """Shares of active roles by one attribute of their canonical posting."""
     column = roles.c[attribute]
-    rows = session.execute(
-        select(column, func.count()).where(active_in(roles, rf)).group_by(column)
-    ).all()
+    rows = session.execute(select(column, func.count()).group_by(column)).all()
     known: list[tuple[str, str | None, int]] = [
         (str(v), None, int(n)) for v, n in rows if v is not None
     ]
@@ -79,10 +76,9 @@ def attribute_shares(
     return _table(attribute, total, sum(n for _, _, n in known), known)
 
 
-def city_shares_for(session: Session, rf: ResolvedFilter, roles: FromClause) -> ShareTable:
+def city_shares_for(session: Session, rf: ResolvedFilter, roles: Table) -> ShareTable:
     """Shares of active roles per (city, country) of any of their postings' locations."""
-    active = select(roles.c.role_id).where(active_in(roles, rf)).subquery("active")
-    members = role_members(active)
+    members = role_members(roles)
     role_cities = (
         select(members.c.role_id, PostingLocation.city, PostingLocation.country)
         .join(PostingLocation, PostingLocation.posting_id == members.c.posting_id)
@@ -120,12 +116,9 @@ class SkillCounts:
         return self.base < MIN_SUPPORT
 
 
-def skill_counts_for(
-    session: Session, rf: ResolvedFilter, roles: FromClause, limit: int
-) -> SkillCounts:
+def skill_counts_for(session: Session, rf: ResolvedFilter, roles: Table, limit: int) -> SkillCounts:
     """The ``limit`` skills most asked for by active roles (a role counts once per skill)."""
-    active = select(roles.c.role_id).where(active_in(roles, rf)).subquery("active")
-    members = role_members(active)
+    members = role_members(roles)
     role_skills = (
         select(members.c.role_id, PostingSkill.skill_id)
         .join(PostingSkill, PostingSkill.posting_id == members.c.posting_id)

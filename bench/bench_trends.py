@@ -1,0 +1,221 @@
+"""Time the full set of trend queries on a large SQLite database (1M postings / 5M events).
+
+    .venv/bin/python bench/bench_trends.py                 # 1,000,000 postings, 5,000,000 events
+    .venv/bin/python bench/bench_trends.py --postings 100000
+
+The database is generated once (rows written with executemany in large transactions after the
+migrations created the schema) and cached under /tmp keyed by size and schema revision. The
+baseline, measured in the same run, is a bare ``SELECT count(*) FROM postings``.
+Target: ``trend_summary`` (every trend query) under 2 s at 1M postings / 5M events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from storage.db import make_engine
+from storage.schema import head_revision, upgrade
+from storage.trends import TrendFilter, trend_summary
+
+DATA_VERSION = 1
+END = datetime(2026, 3, 2, 6, 0)
+WEEKS = 104
+SOURCES = 50
+COMPANIES = 20_000
+COUNTRIES = ["BE", "DE", "NL", "FR", "GB", "ES", "IT", "PL"]
+FAMILIES = [f"family-{i}" for i in range(9)] + ["ml-engineer"]
+SENIORITY = ["Internship", "Entry level", "Associate", "Mid-Senior level", "Director", None]
+EMPLOYMENT = ["Full-time", "Part-time", "Contract", "Temporary", "Internship", None]
+CITIES = [(f"City {i}", COUNTRIES[i % len(COUNTRIES)]) for i in range(60)]
+SKILLS = 200
+DESCRIPTION = "We are looking for an engineer to join our team. " * 20  # ~1 kB of text
+
+
+def ts(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S.000000")
+
+
+def _chunks(rows: Iterator[tuple], size: int = 50_000) -> Iterator[list[tuple]]:
+    batch: list[tuple] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def build(path: Path, postings: int, events: int) -> None:
+    """Create the schema with the migrations, then fill it with a synthetic market."""
+    tmp = path.with_suffix(".building")
+    tmp.unlink(missing_ok=True)
+    upgrade(f"sqlite:///{tmp}")
+    rng = random.Random(42)
+    con = sqlite3.connect(tmp)
+    con.execute("PRAGMA journal_mode=OFF")
+    con.execute("PRAGMA synchronous=OFF")
+    con.execute("PRAGMA cache_size=-400000")
+    start = END - timedelta(weeks=WEEKS - 1)
+    con.executemany(
+        "INSERT INTO sources (id, name, kind, country, can_relist, created_at) "
+        "VALUES (?, ?, 'ats', ?, 1, ?)",
+        [
+            (i, f"source-{i}", COUNTRIES[i % len(COUNTRIES)], ts(start))
+            for i in range(1, SOURCES + 1)
+        ],
+    )
+    con.executemany(
+        "INSERT INTO crawl_runs (id, source_id, observed_at, started_at, finished_at, "
+        "finish_reason, pages_fetched, pages_failed, postings_seen, status) "
+        "VALUES (?, ?, ?, ?, ?, 'finished', 100, 0, 100, ?)",
+        [
+            (w * SOURCES + s, s, ts(start + timedelta(weeks=w)), ts(start + timedelta(weeks=w)),
+             ts(start + timedelta(weeks=w, hours=1)), "complete" if rng.random() > 0.05
+             else "incomplete")
+            for w in range(WEEKS) for s in range(1, SOURCES + 1)
+        ],
+    )  # fmt: skip
+    con.executemany(
+        "INSERT INTO companies (id, name, normalized_name, country, industry, founded_year) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (i, f"Company {i}", f"company {i}", rng.choice(COUNTRIES),
+             rng.choice(["Software", "Retail", None]), rng.choice([None, 1990 + i % 30]))
+            for i in range(1, COMPANIES + 1)
+        ],
+    )  # fmt: skip
+    con.executemany(
+        "INSERT INTO skills (id, name, category) VALUES (?, ?, ?)",
+        [(i, f"Skill {i}", "language" if i % 3 else "framework") for i in range(1, SKILLS + 1)],
+    )
+    span = (END - start).total_seconds()
+
+    def posting_rows() -> Iterator[tuple]:
+        for pid in range(1, postings + 1):
+            left = rng.random() < 0.05
+            opened = start if left else start + timedelta(seconds=rng.random() * span)
+            closed = opened + timedelta(days=rng.expovariate(1 / 35))
+            closed_at = ts(closed) if closed < END else None
+            # 10% of postings are the same role on another source, linked to a nearby posting
+            canonical = (
+                rng.randint(max(1, pid - 500), pid - 1) if pid > 1 and rng.random() < 0.1 else None
+            )
+            country = rng.choice(COUNTRIES)
+            yield (
+                pid, rng.randint(1, SOURCES), f"job-{pid}", f"https://example.test/{pid}",
+                f"Engineer {pid % 997}", f"engineer {pid % 997}", rng.randint(1, COMPANIES),
+                DESCRIPTION, country, ts(opened), ts(closed if closed_at else END), ts(opened),
+                closed_at, "unseen" if closed_at else None, "closed" if closed_at else "open",
+                int(left), rng.choice(SENIORITY), rng.choice(EMPLOYMENT), rng.choice(FAMILIES),
+                canonical,
+            )  # fmt: skip
+
+    sql = (
+        "INSERT INTO postings (id, source_id, source_job_id, url, title, title_normalized, "
+        "company_id, description_text, country, first_seen_at, last_seen_at, opened_at, "
+        "closed_at, close_reason, status, miss_count, left_censored, seniority, employment_type, "
+        "role_family, canonical_id) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)"
+    )
+    for batch in _chunks(posting_rows()):
+        con.executemany(sql, batch)
+        con.commit()
+
+    def location_rows() -> Iterator[tuple]:
+        for pid in range(1, postings + 1):
+            for city, country in rng.sample(CITIES, 1 if rng.random() < 0.8 else 2):
+                yield (pid, city, country)
+
+    for batch in _chunks(location_rows()):
+        con.executemany(
+            "INSERT INTO posting_locations (posting_id, city, country) VALUES (?, ?, ?)", batch
+        )
+        con.commit()
+
+    def skill_rows() -> Iterator[tuple]:
+        for pid in range(1, postings + 1):
+            for skill in rng.sample(range(1, SKILLS + 1), 3):
+                yield (pid, skill)
+
+    for batch in _chunks(skill_rows()):
+        con.executemany(
+            "INSERT INTO posting_skills (posting_id, skill_id, mentions) VALUES (?, ?, 1)", batch
+        )
+        con.commit()
+    kinds = ("opened", "closed", "reopened", "closed", "reopened")
+
+    def event_rows() -> Iterator[tuple]:
+        per = events // postings
+        for eid in range(events):
+            pid = eid // per + 1 if eid // per < postings else rng.randint(1, postings)
+            yield (
+                eid + 1,
+                pid,
+                kinds[eid % per % len(kinds)],
+                ts(start + timedelta(hours=eid % 17000)),
+            )
+
+    for batch in _chunks(event_rows()):
+        con.executemany(
+            "INSERT INTO posting_events (id, posting_id, kind, at) VALUES (?, ?, ?, ?)", batch
+        )
+        con.commit()
+    con.close()
+    tmp.rename(path)
+
+
+def timed(fn) -> float:  # type: ignore[no-untyped-def]
+    began = time.perf_counter()
+    fn()
+    return time.perf_counter() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postings", type=int, default=1_000_000)
+    parser.add_argument("--events-per-posting", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    events = args.postings * args.events_per_posting
+    path = Path(
+        f"/tmp/jobtrends_bench_trends_{args.postings}_{events}_{head_revision()}_v{DATA_VERSION}.db"
+    )
+    if not path.exists():
+        print(f"building {path} ({args.postings:,} postings, {events:,} events)...", flush=True)
+        print(f"  built in {timed(lambda: build(path, args.postings, events)):.1f} s", flush=True)
+    engine = make_engine(f"sqlite:///{path}")
+    filtered = TrendFilter(country="DE", role_family="ml-engineer")
+    with Session(engine) as session:
+        count = lambda: (
+            session.connection().exec_driver_sql("SELECT count(*) FROM postings").scalar()
+        )  # noqa: E731
+        baseline = min(timed(count) for _ in range(args.repeat))
+        results = {}
+        for label, flt in (
+            ("unfiltered", TrendFilter()),
+            ("country=DE role=ml-engineer", filtered),
+        ):
+            times = [timed(lambda: trend_summary(session, flt)) for _ in range(args.repeat)]
+            results[label] = times
+    print(f"postings={args.postings:,} events={events:,} (SQLite {sqlite3.sqlite_version})")
+    print(f"baseline SELECT count(*) FROM postings: {baseline:.3f} s")
+    for label, times in results.items():
+        best = min(times)
+        print(
+            f"trend_summary {label}: first {times[0]:.3f} s, best {best:.3f} s "
+            f"({best / baseline:.0f}x baseline) -> target < 2 s: {'OK' if best < 2 else 'MISSED'}"
+        )
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
