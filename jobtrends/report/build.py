@@ -137,7 +137,10 @@ def build_report(session: Session, flt: trends.TrendFilter, weeks: int = 12,
         CompanyRow(c.company, c.country, c.industry, c.founded_year, c.open_roles)
         for c in summary.top_companies
     )
-    rfilter = ReportFilter(flt.country, flt.role_family, flt.company)
+    # shown as the trend queries matched them ("be" is BE)
+    rfilter = ReportFilter(flt.country.strip().upper() if flt.country else None,
+                           flt.role_family.strip().lower() if flt.role_family else None,
+                           flt.company)
     window = summary.window
     return ReportData(
         title=title or f"Hiring trends: {rfilter.describe()}",

@@ -1,0 +1,73 @@
+"""`jobtrends report`: formats, defaults and clear errors for unknown filter values."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from jobtrends.cli import app
+from jobtrends.simulator import MarketConfig, build_market
+from jobtrends.simulator.replay import replay
+from storage.db import make_engine
+from storage.schema import upgrade
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('cli') / 'jobtrends.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        replay(session, build_market(MarketConfig(seed=2, postings=250, weeks=5, companies=8)))
+    engine.dispose()
+    return url
+
+
+def test_default_is_html_in_current_directory(db: str, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["--db", db, "report"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and 'id="weekly-flow"' in html
+
+
+@pytest.mark.parametrize("fmt", ["md", "json"])
+def test_formats_and_filters(db: str, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"r.{fmt}"
+    result = CliRunner().invoke(app, ["--db", db, "report", "--country", "be", "--role",
+                                      "data-engineer", "--weeks", "4", "--format", fmt,
+                                      "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    if fmt == "json":
+        report = json.loads(text)["report"]
+        assert report["filter"] == {"country": "BE", "role_family": "data-engineer",
+                                    "company": None}
+        assert len(report["weekly_flow"]["weeks"]) == 4
+    else:
+        assert "# Hiring trends: data-engineer in BE" in text
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--role", "ml-enginer"], "unknown role family 'ml-enginer' (did you mean 'ml-engineer'?)"),
+    (["--country", "Belgium"], "country 'Belgium' is not an ISO 3166-1 alpha-2 code"),
+    (["--country", "JP"], "unknown country 'JP'"),
+    (["--company", "Nobody Inc"], "unknown company 'Nobody Inc'"),
+])
+def test_unknown_filter_values_exit_2(db: str, tmp_path: Path, args: list[str],
+                                      message: str) -> None:
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(app, ["--db", db, "report", *args, "-o", str(out)])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    assert not out.exists()
+
+
+def test_bad_format_is_a_usage_error(db: str) -> None:
+    result = CliRunner().invoke(app, ["--db", db, "report", "--format", "pdf"])
+    assert result.exit_code == 2
