@@ -4,28 +4,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import quote
 
 import scrapy
 from scrapy.http import Response
 
+from crawler.endpoints import LEVER_PAGE_SIZE, lever_page
 from crawler.items import JobPostingItem
 from crawler.parsers import PayloadError, lever
 from crawler.spiders.base import SourceSpider
-from crawler.urls import api_url
-
-DEFAULT_PAGE_SIZE = 100
 
 
 class LeverSpider(SourceSpider):
     name = kind = "lever"
 
     def page_request(self, skip: int) -> scrapy.Request:
-        site = quote(self.source.option("site"))
-        limit = int(self.source.option("page_size", DEFAULT_PAGE_SIZE))
-        url = api_url(self.source.origin,
-                      f"/v0/postings/{site}?mode=json&skip={skip}&limit={limit}")
-        return self.listing_request(url, self.parse, skip=skip, limit=limit)
+        limit = int(self.source.option("page_size", LEVER_PAGE_SIZE))
+        return self.listing_request(lever_page(self.source, skip), self.parse, skip=skip,
+                                    limit=limit)
 
     async def start(self) -> AsyncIterator[Any]:
         yield self.page_request(0)

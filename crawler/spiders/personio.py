@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import quote
 
 from scrapy.http import Response
 
+from crawler.endpoints import first_url
 from crawler.items import JobPostingItem
 from crawler.parsers import PayloadError, personio
 from crawler.spiders.base import SourceSpider
-from crawler.urls import api_url
 
 
 class PersonioSpider(SourceSpider):
     name = kind = "personio"
 
     async def start(self) -> AsyncIterator[Any]:
-        language = quote(self.source.language or "en")
-        yield self.listing_request(api_url(self.source.origin, f"/xml?language={language}"),
-                                   self.parse)
+        yield self.listing_request(first_url(self.source), self.parse)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[JobPostingItem]:
         try:

@@ -7,17 +7,17 @@ from typing import Any
 
 from scrapy.http import Response
 
+from crawler.endpoints import first_url
 from crawler.items import JobPostingItem
 from crawler.parsers import PayloadError, recruitee
 from crawler.spiders.base import SourceSpider
-from crawler.urls import api_url
 
 
 class RecruiteeSpider(SourceSpider):
     name = kind = "recruitee"
 
     async def start(self) -> AsyncIterator[Any]:
-        yield self.listing_request(api_url(self.source.origin, "/api/offers/"), self.parse)
+        yield self.listing_request(first_url(self.source), self.parse)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[JobPostingItem]:
         try:

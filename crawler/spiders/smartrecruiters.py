@@ -10,12 +10,11 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler.endpoints import SMARTRECRUITERS_PAGE_SIZE, smartrecruiters_page
 from crawler.items import JobPostingItem
 from crawler.parsers import PayloadError, smartrecruiters
 from crawler.spiders.base import SourceSpider
 from crawler.urls import api_url
-
-DEFAULT_PAGE_SIZE = 100  # the API's maximum
 
 
 class SmartRecruitersSpider(SourceSpider):
@@ -26,10 +25,9 @@ class SmartRecruitersSpider(SourceSpider):
         return str(self.source.option("company"))
 
     def page_request(self, offset: int) -> scrapy.Request:
-        limit = int(self.source.option("page_size", DEFAULT_PAGE_SIZE))
-        url = api_url(self.source.origin, f"/v1/companies/{quote(self.company)}/postings"
-                      f"?limit={limit}&offset={offset}")
-        return self.listing_request(url, self.parse, offset=offset, limit=limit)
+        limit = int(self.source.option("page_size", SMARTRECRUITERS_PAGE_SIZE))
+        return self.listing_request(smartrecruiters_page(self.source, offset), self.parse,
+                                    offset=offset, limit=limit)
 
     async def start(self) -> AsyncIterator[Any]:
         yield self.page_request(0)

@@ -7,19 +7,17 @@ from typing import Any
 
 from scrapy.http import Response
 
+from crawler.endpoints import first_url
 from crawler.items import JobPostingItem
 from crawler.parsers import PayloadError, teamtailor
 from crawler.spiders.base import SourceSpider
-from crawler.urls import api_url
 
 
 class TeamtailorSpider(SourceSpider):
     name = kind = "teamtailor"
 
     async def start(self) -> AsyncIterator[Any]:
-        per_page = int(self.source.option("per_page", 1000))
-        yield self.listing_request(
-            api_url(self.source.origin, f"/jobs.rss?per_page={per_page}"), self.parse)
+        yield self.listing_request(first_url(self.source), self.parse)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[JobPostingItem]:
         try:

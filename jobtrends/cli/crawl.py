@@ -1,9 +1,260 @@
-"""`jobtrends` commands: crawl (placeholder until its issue lands)."""
+"""`jobtrends crawl` and `jobtrends sources list|check`: run and inspect the configured sources."""
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crawler.endpoints import first_url
+from crawler.observed import utcnow
+from crawler.sources import (
+    DEFAULT_SOURCES_FILE,
+    KINDS,
+    SourceConfig,
+    SourceConfigError,
+    load_sources,
+    select_sources,
+)
+from jobtrends import __version__
+from jobtrends.cli.common import (
+    EXIT_FAILURE,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+    AppState,
+    console,
+    fail,
+    parse_observed_at,
+)
+from jobtrends.cli.db import database_errors, require_current_schema
+from storage import models, schema
+from storage.lifecycle import reconcile
+
+SourcesOption = Annotated[
+    Path, typer.Option("--sources", help="The sources file (TOML, one [[source]] per source).")
+]
+
+
+def _load(path: Path) -> list[SourceConfig]:
+    try:
+        return load_sources(path)
+    except SourceConfigError as exc:
+        raise fail(str(exc), EXIT_USAGE) from None
+
+
+def _settings_pairs(pairs: list[str] | None) -> dict[str, Any]:
+    """``-s KEY=VALUE`` Scrapy settings, as ``scrapy crawl -s`` takes them."""
+    found: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise fail(f"--set {pair!r}: expected KEY=VALUE, e.g. --set DOWNLOAD_DELAY=2",
+                       EXIT_USAGE)
+        found[key.strip()] = value
+    return found
+
+
+def _key_of(source: SourceConfig) -> str:
+    spec = KINDS[source.kind]
+    if spec.required:
+        return ", ".join(f"{k}={source.options[k]}" for k in spec.required)
+    urls = source.option("sitemap_urls") or source.option("start_urls") or []
+    return f"{len(urls)} URL(s): {urls[0]}" if urls else ""
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add ``crawl`` and the ``sources`` group to ``app``."""
+
+    @app.command("crawl")
+    def crawl(
+        ctx: typer.Context,
+        source: Annotated[
+            list[str] | None,
+            typer.Option("--source", help="Crawl only this source (repeatable); default: all "
+                         "enabled sources."),
+        ] = None,
+        sources_file: SourcesOption = Path(DEFAULT_SOURCES_FILE),
+        observed_at: Annotated[
+            str | None,
+            typer.Option("--observed-at", help="Observation time of this crawl (ISO 8601, UTC "
+                         "if no zone); default: now."),
+        ] = None,
+        k: Annotated[int, typer.Option("--k", min=1, help="Complete crawls a posting must be "
+                                       "missing from before it closes.")] = 2,
+        redis_url: Annotated[
+            str | None,
+            typer.Option("--redis-url", envvar="JOBTRENDS_REDIS_URL", help="Share the crawl "
+                         "between processes through this Redis (scrapy-redis)."),
+        ] = None,
+        parallel: Annotated[int, typer.Option(min=1, help="Sources crawled at once.")] = 4,
+        settings: Annotated[
+            list[str] | None,
+            typer.Option("--set", "-s", help="Scrapy setting KEY=VALUE (repeatable)."),
+        ] = None,
+        no_enrich: Annotated[bool, typer.Option("--no-enrich", help="Store postings "
+                                                "unenriched.")] = False,
+    ) -> None:
+        """Crawl sources, enrich and store their postings, then reconcile lifecycles.
+
+        Exits with 4 when some source did not crawl completely (its postings stay open).
+        """
+        from crawler.runner import SourceOutcome, crawl_settings, crawl_sources
+
+        state: AppState = ctx.obj
+        try:
+            chosen = select_sources(_load(sources_file), source, sources_file)
+        except SourceConfigError as exc:
+            raise fail(str(exc), EXIT_USAGE) from None
+        if not chosen:
+            raise fail(f"{sources_file}: no enabled source to crawl", EXIT_USAGE)
+        observed = parse_observed_at(observed_at) or utcnow()
+        overrides = {"LOG_LEVEL": "WARNING", **_settings_pairs(settings)}
+        if no_enrich:
+            overrides["JOBTRENDS_ENRICH"] = False
+        with database_errors(state):
+            engine = state.engine()
+            if schema.current_revision(engine) is None:
+                schema.upgrade(engine)  # a fresh database: create the schema
+            require_current_schema(engine, state)
+        crawl_config = crawl_settings(db_url=state.url, observed_at=observed,
+                                      redis_url=redis_url, overrides=overrides)
+        progress = Progress(TextColumn("[bold]crawling"), BarColumn(),
+                            TextColumn("{task.completed}/{task.total} sources"),
+                            TimeElapsedColumn(), console=console, transient=True)
+        task = progress.add_task("crawl", total=len(chosen))
+
+        def done(outcome: SourceOutcome) -> None:
+            mark = "[green]✓[/]" if outcome.finish_reason == "finished" and not outcome.error \
+                else "[red]✗[/]"
+            progress.console.print(
+                f"{mark} {outcome.source}: {outcome.items} postings "
+                f"({outcome.error or outcome.finish_reason})", highlight=False)
+            progress.advance(task)
+
+        with progress:
+            outcomes = crawl_sources(chosen, crawl_config, parallel=parallel, on_done=done)
+        with database_errors(state), Session(engine) as session, session.begin():
+            report = reconcile(session, k=k)
+            run_ids = [o.run_id for o in outcomes if o.run_id is not None]
+            runs = {row.id: row for row in session.execute(
+                select(models.CrawlRun.id, models.CrawlRun.status,
+                       models.CrawlRun.status_detail, models.CrawlRun.pages_fetched,
+                       models.CrawlRun.pages_failed)
+                .where(models.CrawlRun.id.in_(run_ids)))} if run_ids else {}
+        table = Table(title=f"crawl observed at {observed:%Y-%m-%d %H:%M} UTC")
+        for column in ("source", "kind", "postings", "pages", "failed", "finish", "run"):
+            table.add_column(column, justify="right" if column in (
+                "postings", "pages", "failed") else "left")
+        partial = False
+        for outcome in outcomes:
+            run = runs.get(outcome.run_id) if outcome.run_id is not None else None
+            outcome.status = run.status if run else None
+            if outcome.error or run is None or run.status != models.RUN_COMPLETE:
+                partial = True
+            table.add_row(outcome.source, outcome.kind, str(outcome.items),
+                          str(run.pages_fetched if run else 0),
+                          str(run.pages_failed if run else 0),
+                          outcome.error or outcome.finish_reason or "-",
+                          (run.status_detail or run.status) if run else "not recorded")
+        console.print(table)
+        console.print(f"reconcile: {report.runs_complete} complete run(s), "
+                      f"{report.runs_incomplete} incomplete, {report.postings_closed} posting(s) "
+                      f"closed, {report.reopened} reopened", highlight=False)
+        if partial:
+            raise typer.Exit(EXIT_PARTIAL)
+
+    sources_app = typer.Typer(help="List and check the configured sources.",
+                              no_args_is_help=True)
+
+    @sources_app.command("list")
+    def list_sources(sources_file: SourcesOption = Path(DEFAULT_SOURCES_FILE)) -> None:
+        """Show the sources of the sources file."""
+        table = Table(title=str(sources_file))
+        for column in ("name", "kind", "key", "country", "enabled", "origin"):
+            table.add_column(column)
+        for src in _load(sources_file):
+            table.add_row(src.name, src.kind, _key_of(src), src.country or "",
+                          "yes" if src.enabled else "no",
+                          src.origin if src.kind != "jsonld" else "")
+        console.print(table)
+
+    @sources_app.command("check")
+    def check_sources(
+        sources_file: SourcesOption = Path(DEFAULT_SOURCES_FILE),
+        online: Annotated[bool, typer.Option("--online", help="Also fetch the first page of "
+                                             "each enabled source.")] = False,
+        timeout: Annotated[float, typer.Option(help="Seconds per request with --online.")] = 15,
+    ) -> None:
+        """Validate the sources file (and, with --online, that each source answers)."""
+        sources = _load(sources_file)
+        console.print(f"{sources_file}: {len(sources)} source(s) valid "
+                      f"({sum(s.enabled for s in sources)} enabled)", highlight=False)
+        if not online:
+            return
+        failed = 0
+        for src in (s for s in sources if s.enabled):
+            ok, detail = _fetch_first_page(src, timeout)
+            failed += not ok
+            mark = "[green]✓[/]" if ok else "[red]✗[/]"
+            console.print(f"{mark} {src.name} ({src.kind}): {detail}", highlight=False)
+        if failed:
+            raise fail(f"{failed} source(s) did not answer as expected", EXIT_FAILURE)
+
+    app.add_typer(sources_app, name="sources")
+
+
+def _fetch_first_page(source: SourceConfig, timeout: float) -> tuple[bool, str]:
+    """Fetch the source's first listing page and parse it with the kind's parser."""
+    from crawler.parsers import (
+        ParseContext,
+        PayloadError,
+        ashby,
+        greenhouse,
+        lever,
+        personio,
+        recruitee,
+        smartrecruiters,
+        teamtailor,
+        workable,
+    )
+    from crawler.parsers.jsonld import parse_page
+
+    url = first_url(source)
+    request = urllib.request.Request(url, headers={
+        "User-Agent": f"jobtrends/{__version__} (sources check)"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            body = response.read()
+    except urllib.error.HTTPError as exc:
+        return False, f"HTTP {exc.code} from {url}"
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        return False, f"{getattr(exc, 'reason', exc)} ({url})"
+    ctx = ParseContext(source=source.name, country=source.country)
+    company = str(source.option("company", ""))
+    parsers = {
+        "greenhouse": lambda: list(greenhouse.parse_jobs(body, ctx)),
+        "lever": lambda: lever.parse_page(body, ctx),
+        "smartrecruiters": lambda: smartrecruiters.parse_list(body)[0],
+        "recruitee": lambda: recruitee.parse_offers(body, ctx),
+        "ashby": lambda: ashby.parse_board(body, ctx),
+        "workable": lambda: workable.parse_account(body, ctx),
+        "personio": lambda: personio.parse_feed(body, ctx, company),
+        "teamtailor": lambda: teamtailor.parse_feed(body, ctx),
+    }
+    if source.kind == "jsonld":
+        if body.lstrip()[:5] == b"<?xml" or body[:2] == b"\x1f\x8b":
+            return True, f"{len(body)} bytes of sitemap"
+        page = parse_page(body.decode("utf-8", "replace"), url, ctx)
+        return True, f"{len(page.postings)} JobPosting(s) on the first page"
+    try:
+        found = parsers[source.kind]()
+    except PayloadError as exc:
+        return False, str(exc)
+    return True, f"{len(found)} posting(s) on the first page"
