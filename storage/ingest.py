@@ -12,18 +12,19 @@ are converted. The rules are in ``docs/lifecycle.md``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, case, delete, func, or_, select, update
+from sqlalchemy import Connection, Insert, Table, and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage import models
 from storage.companies import normalize_company_name, normalize_title
-from storage.records import PostingRecord
+from storage.records import LocationRecord, PostingRecord
 
 BATCH_SIZE = 1000
 # A datePosted further back than this is a recycled or default date, not an opening time.
@@ -58,6 +59,10 @@ _OBSERVED_COLUMNS = (
 )  # fmt: skip
 # Columns enrichment fills: kept when an unenriched record repeats unchanged content.
 _ENRICHMENT_COLUMNS = ("language", "seniority", "employment_type", "role_family")
+# Every column an upsert row carries (all but the id and canonical_id, which dedup sets).
+_POSTING_KEYS = tuple(
+    c.name for c in models.Posting.__table__.columns if c.name not in ("id", "canonical_id")
+)
 
 
 class ObservationOrderError(ValueError):
@@ -119,6 +124,50 @@ def _insert(conn: Connection, table: Table) -> UpsertInsert:
 def _chunks(items: Sequence[Any], size: int = BATCH_SIZE) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+class PreparedInsert:
+    """An INSERT compiled once and executed with many parameter sets at driver level.
+
+    SQLAlchemy's per-row parameter handling cost more than SQLite's own insert work, so on
+    SQLite the rows go to the driver's ``executemany`` as tuples, through the type's bind
+    processors. Other dialects take the ordinary Core ``executemany``.
+    """
+
+    def __init__(self, conn: Connection, statement: Insert, keys: Sequence[str]) -> None:
+        self.statement = statement
+        self.keys = tuple(keys)
+        dialect = conn.dialect
+        compiled = statement.compile(dialect=dialect, column_keys=list(self.keys))
+        order = compiled.positiontup
+        self.fast = dialect.name == "sqlite" and order is not None and set(order) == set(keys)
+        self.sql = compiled.string
+        self.order: tuple[str, ...] = tuple(order or ())
+        self.processors: tuple[Callable[[Any], Any] | None, ...] = tuple(
+            compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in self.order
+        )
+
+    def execute(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        if not self.fast:
+            conn.execute(self.statement, list(rows))
+            return
+        values = itemgetter(*self.order)
+        converted = [(i, p) for i, p in enumerate(self.processors) if p is not None]
+        if len(self.order) == 1:
+            params = [(values(row),) for row in rows]
+        elif not converted:
+            params = [values(row) for row in rows]
+        else:
+            params = []
+            for row in rows:
+                param = list(values(row))
+                for i, process in converted:
+                    param[i] = process(param[i])
+                params.append(tuple(param))
+        conn.exec_driver_sql(self.sql, params)
 
 
 # --------------------------------------------------------------------------- crawl runs
@@ -328,12 +377,13 @@ def _upsert_statement(conn: Connection) -> UpsertInsert:
         last_seen_run_id=case(
             (newer, excluded.last_seen_run_id), else_=_postings.c.last_seen_run_id
         ),
-        # seen: any miss streak ends, and a closed posting is reopened
-        miss_count=0,
-        first_missed_at=None,
-        status=models.POSTING_OPEN,
-        closed_at=None,
-        close_reason=None,
+        # seen: any miss streak ends, and a closed posting is reopened (the inserted row
+        # holds the values of an open, never-missed posting: no per-statement constants)
+        miss_count=excluded.miss_count,
+        first_missed_at=excluded.first_missed_at,
+        status=excluded.status,
+        closed_at=excluded.closed_at,
+        close_reason=excluded.close_reason,
     )
     return stmt.on_conflict_do_update(index_elements=["source_id", "source_job_id"], set_=set_)
 
@@ -350,30 +400,56 @@ def upsert_postings(session: Session, run_id: int, records: Sequence[PostingReco
     # one row per posting: the last record of a duplicated id wins
     unique = list({record.source_job_id: record for record in records}.values())
     stats = UpsertStats(received=len(unique))
-    statement = _upsert_statement(conn)
+    statements = _Statements(conn)
     for batch in _chunks(unique):
-        _upsert_batch(conn, ctx, statement, batch, stats)
+        _upsert_batch(conn, ctx, statements, batch, stats)
     return stats
 
 
+class _Statements:
+    """The prepared statements of one :func:`upsert_postings` call."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.postings = PreparedInsert(conn, _upsert_statement(conn), _POSTING_KEYS)
+        self.events = PreparedInsert(
+            conn, _events.insert(), ("posting_id", "kind", "at", "crawl_run_id", "reason")
+        )
+        self.locations = PreparedInsert(
+            conn, _locations.insert(), ("posting_id", "city", "region", "country", "raw")
+        )
+        self.posting_skills = PreparedInsert(
+            conn, _posting_skills.insert(), ("posting_id", "skill_id", "mentions")
+        )
+
+
 def _company_ids(conn: Connection, batch: Sequence[PostingRecord]) -> dict[str, int]:
+    """Company ids by normalised name, creating the companies not stored yet."""
     names: dict[str, str] = {}
     for record in batch:
-        key = normalize_company_name(record.company_name)
+        key = normalize_company_name(record.company_name)[:300]
         if key and record.company_name:
             names.setdefault(key, record.company_name.strip()[:300])
     if not names:
         return {}
-    conn.execute(
-        _insert(conn, _companies).on_conflict_do_nothing(index_elements=["normalized_name"]),
-        [{"name": name, "normalized_name": key[:300]} for key, name in names.items()],
-    )
-    rows = conn.execute(
-        select(_companies.c.normalized_name, _companies.c.id).where(
-            _companies.c.normalized_name.in_([key[:300] for key in names])
+
+    def lookup(keys: list[str]) -> dict[str, int]:
+        rows = conn.execute(
+            select(_companies.c.normalized_name, _companies.c.id).where(
+                _companies.c.normalized_name.in_(keys)
+            )
         )
-    )
-    return {key: company_id for key, company_id in rows}
+        return {key: company_id for key, company_id in rows}
+
+    found = lookup(list(names))
+    missing = [key for key in names if key not in found]
+    if missing:
+        # DO NOTHING: another process may create the same company meanwhile
+        conn.execute(
+            _insert(conn, _companies).on_conflict_do_nothing(index_elements=["normalized_name"]),
+            [{"name": names[key], "normalized_name": key} for key in missing],
+        )
+        found.update(lookup(missing))
+    return found
 
 
 def _posting_row(
@@ -381,14 +457,14 @@ def _posting_row(
 ) -> dict[str, Any]:
     observed = ctx.observed_at
     date_posted = as_naive_utc(record.date_posted)
-    company_key = normalize_company_name(record.company_name)
+    company_key = normalize_company_name(record.company_name)[:300]
     return {
         "source_id": ctx.source_id,
         "source_job_id": record.source_job_id,
         "url": record.url,
         "title": record.title,
         "title_normalized": normalize_title(record.title),
-        "company_id": company_ids.get(company_key[:300]) if company_key else None,
+        "company_id": company_ids.get(company_key) if company_key else None,
         "company_name_raw": record.company_name,
         "description_text": record.description_text,
         "content_hash": record.content_hash,
@@ -426,7 +502,7 @@ def _posting_row(
 def _upsert_batch(
     conn: Connection,
     ctx: _RunContext,
-    statement: UpsertInsert,
+    statements: _Statements,
     batch: Sequence[PostingRecord],
     stats: UpsertStats,
 ) -> None:
@@ -446,7 +522,7 @@ def _upsert_batch(
     }
     company_ids = _company_ids(conn, batch)
     rows = [_posting_row(record, ctx, company_ids) for record in batch]
-    conn.execute(statement, rows)
+    statements.postings.execute(conn, rows)
 
     ids = {job_id: row.id for job_id, row in existing.items()}
     new_ids = [job_id for job_id in job_ids if job_id not in existing]
@@ -491,10 +567,9 @@ def _upsert_batch(
             replaced.append(posting_id)
     stats.changed += len(changed)
 
-    if events:
-        conn.execute(_events.insert(), events)
+    statements.events.execute(conn, events)
     if changed:
-        _replace_children(conn, changed, replaced)
+        _replace_children(conn, statements, changed, replaced)
     if first_sightings:
         conn.execute(
             update(_runs)
@@ -508,8 +583,15 @@ def _event(posting_id: int, kind: str, at: datetime, ctx: _RunContext) -> dict[s
             "reason": None}  # fmt: skip
 
 
+def _distinct(items: list[LocationRecord]) -> Iterable[LocationRecord]:
+    return dict.fromkeys(items) if len(items) > 1 else items
+
+
 def _replace_children(
-    conn: Connection, changed: Sequence[tuple[int, PostingRecord]], replaced: Sequence[int]
+    conn: Connection,
+    statements: _Statements,
+    changed: Sequence[tuple[int, PostingRecord]],
+    replaced: Sequence[int],
 ) -> None:
     """Rewrite locations and skills of new or changed postings (nothing else is touched)."""
     if replaced:
@@ -519,10 +601,9 @@ def _replace_children(
         {"posting_id": posting_id, "city": loc.city, "region": loc.region,
          "country": loc.country.upper() if loc.country else None, "raw": loc.raw}
         for posting_id, record in changed
-        for loc in dict.fromkeys(record.locations)
+        for loc in _distinct(record.locations)
     ]  # fmt: skip
-    if locations:
-        conn.execute(_locations.insert(), locations)
+    statements.locations.execute(conn, locations)
 
     categories: dict[str, str | None] = {}
     mentions: dict[tuple[int, str], int] = {}
@@ -541,8 +622,8 @@ def _replace_children(
         select(_skills.c.name, _skills.c.id).where(_skills.c.name.in_(list(categories)))
     )
     skill_ids = {name: skill_id for name, skill_id in found}
-    conn.execute(
-        _posting_skills.insert(),
+    statements.posting_skills.execute(
+        conn,
         [
             {"posting_id": posting_id, "skill_id": skill_ids[name], "mentions": count}
             for (posting_id, name), count in mentions.items()

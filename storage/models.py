@@ -118,9 +118,8 @@ class Posting(Base):
         Index("ix_postings_opened_at", "opened_at"),
         Index("ix_postings_closed_at", "closed_at"),
         Index("ix_postings_canonical", "canonical_id"),
+        # also serves lookups by company_id alone (its leading column)
         Index("ix_postings_dedup", "company_id", "title_normalized"),
-        # reconcile walks the open postings of one source
-        Index("ix_postings_source_status", "source_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,7 +129,7 @@ class Posting(Base):
     url: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text)
     title_normalized: Mapped[str] = mapped_column(String(500))
-    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
     company_name_raw: Mapped[str | None] = mapped_column(Text)
     description_text: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str | None] = mapped_column(String(64))

@@ -162,11 +162,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_postings_canonical", "postings", ["canonical_id"])
     op.create_index("ix_postings_closed_at", "postings", ["closed_at"])
-    op.create_index(op.f("ix_postings_company_id"), "postings", ["company_id"])
     op.create_index("ix_postings_dedup", "postings", ["company_id", "title_normalized"])
     op.create_index("ix_postings_opened_at", "postings", ["opened_at"])
     op.create_index(op.f("ix_postings_role_family"), "postings", ["role_family"])
-    op.create_index("ix_postings_source_status", "postings", ["source_id", "status"])
     op.create_index("ix_postings_status_country", "postings", ["status", "country"])
 
     op.create_table(
@@ -242,11 +240,9 @@ def downgrade() -> None:
 
     op.drop_table("posting_events")
     op.drop_index("ix_postings_status_country", table_name="postings")
-    op.drop_index("ix_postings_source_status", table_name="postings")
     op.drop_index(op.f("ix_postings_role_family"), table_name="postings")
     op.drop_index("ix_postings_opened_at", table_name="postings")
     op.drop_index("ix_postings_dedup", table_name="postings")
-    op.drop_index(op.f("ix_postings_company_id"), table_name="postings")
     op.drop_index("ix_postings_closed_at", table_name="postings")
     op.drop_index("ix_postings_canonical", table_name="postings")
 

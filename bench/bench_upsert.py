@@ -1,0 +1,145 @@
+"""Posting upsert throughput on SQLite, against a plain INSERT baseline measured in the same run.
+
+    .venv/bin/python bench/bench_upsert.py            # 1,000,000 postings (target >= 50,000/s)
+    .venv/bin/python bench/bench_upsert.py --quick    # 50,000 postings, a few seconds
+
+Three timed passes over the same postings, through ``storage.ingest.upsert_postings``:
+  first crawl   every posting is new (insert path, with company, location and skills)
+  re-crawl      the same postings seen again (update path: only last-seen changes)
+and a baseline: the same posting rows through one plain executemany INSERT into a bare table
+with no constraint or index. Record generation is not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Column, MetaData, Table
+from sqlalchemy.orm import Session
+
+from storage import ingest, models, schema
+from storage.db import make_engine
+from storage.records import LocationRecord, PostingRecord, SkillRecord
+
+CITIES = ["Brussels", "Antwerp", "Ghent", "Berlin", "Munich", "Amsterdam", "Paris", "Lyon"]
+SKILLS = ["Python", "SQL", "PyTorch", "Kubernetes", "AWS", "Java", "Go", "Spark", "dbt", "React"]
+T0 = datetime(2026, 3, 2, 9, 0)
+
+
+def records(start: int, stop: int, children: bool) -> list[PostingRecord]:
+    out = []
+    for i in range(start, stop):
+        city = CITIES[i % len(CITIES)]
+        out.append(
+            PostingRecord(
+                source_job_id=f"job-{i}",
+                title=f"Senior Engineer {i % 997}",
+                url=f"https://boards.example.com/acme/jobs/{i}",
+                company_name=f"Company {i % 5000} Ltd.",
+                description_text=f"Posting {i}: build data products in {city}. " * 4,
+                date_posted=T0 - timedelta(days=i % 30),
+                date_posted_raw=(T0 - timedelta(days=i % 30)).date().isoformat(),
+                location_raw=city,
+                country="BE",
+                seniority="Mid-Senior level",
+                employment_type="Full-time",
+                role_family="software-engineer",
+                enrichment_version="1",
+                locations=[LocationRecord(city, country="BE")] if children else [],
+                skills=[SkillRecord(SKILLS[i % 10]), SkillRecord(SKILLS[(i * 7 + 3) % 10])]
+                if children
+                else [],
+            )
+        )
+    return out
+
+
+def chunks(n: int, size: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, n, size):
+        yield start, min(start + size, n)
+
+
+def timed_crawl(engine, n: int, per_call: int, children: bool, observed_at: datetime) -> float:  # type: ignore[no-untyped-def]
+    elapsed = 0.0
+    with Session(engine) as session:
+        run_id = ingest.start_crawl_run(session, "bench", kind="bench", observed_at=observed_at)
+        session.commit()
+        for start, stop in chunks(n, per_call):
+            batch = records(start, stop, children)
+            began = time.perf_counter()
+            ingest.upsert_postings(session, run_id, batch)
+            session.commit()
+            elapsed += time.perf_counter() - began
+    return elapsed
+
+
+def timed_baseline(engine, n: int, per_call: int, children: bool) -> float:  # type: ignore[no-untyped-def]
+    bare = Table(
+        "bare_postings",
+        MetaData(),
+        *(Column(c.name, c.type) for c in models.Posting.__table__.columns if c.name != "id"),
+    )
+    bare.create(engine)
+    elapsed = 0.0
+    for start, stop in chunks(n, per_call):
+        rows = [
+            {
+                "source_id": 1, "source_job_id": r.source_job_id, "url": r.url,
+                "title": r.title, "title_normalized": r.title.lower(), "company_id": 1,
+                "company_name_raw": r.company_name, "description_text": r.description_text,
+                "content_hash": r.content_hash, "date_posted_raw": r.date_posted_raw,
+                "date_posted": r.date_posted, "location_raw": r.location_raw,
+                "country": r.country, "seniority": r.seniority,
+                "employment_type": r.employment_type, "role_family": r.role_family,
+                "enrichment_version": r.enrichment_version, "first_seen_at": T0,
+                "last_seen_at": T0, "last_seen_run_id": 1, "opened_at": r.date_posted,
+                "status": "open", "miss_count": 0, "left_censored": False,
+            }
+            for r in records(start, stop, children)
+        ]  # fmt: skip
+        began = time.perf_counter()
+        with engine.begin() as conn:
+            for part in range(0, len(rows), ingest.BATCH_SIZE):
+                conn.execute(bare.insert(), rows[part : part + ingest.BATCH_SIZE])
+        elapsed += time.perf_counter() - began
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="postings (default 1,000,000)")
+    parser.add_argument("--quick", action="store_true", help="50,000 postings")
+    parser.add_argument("--per-call", type=int, default=20_000, help="records per upsert call")
+    parser.add_argument(
+        "--no-children", action="store_true", help="postings without locations and skills"
+    )
+    args = parser.parse_args()
+    n = 50_000 if args.quick else args.n
+    children = not args.no_children
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        schema.upgrade(engine)
+        first = timed_crawl(engine, n, args.per_call, children, T0)
+        again = timed_crawl(engine, n, args.per_call, children, T0 + timedelta(days=7))
+        baseline = timed_baseline(engine, n, args.per_call, children)
+        engine.dispose()
+    print(f"SQLite, {n:,} postings, batches of {ingest.BATCH_SIZE:,}, "
+          f"{'1 location + 2 skills each' if children else 'no locations/skills'}")  # fmt: skip
+    print(f"  first crawl (insert path): {n / first:>10,.0f} upserts/s  ({first:.1f} s)")
+    print(f"  re-crawl    (update path): {n / again:>10,.0f} upserts/s  ({again:.1f} s)")
+    print(f"  baseline plain INSERT    : {n / baseline:>10,.0f} rows/s     ({baseline:.1f} s)")
+    print(
+        f"  ratio upsert/baseline    : first {baseline / first:.2f}, re-crawl {baseline / again:.2f}"
+    )
+    slowest = n / max(first, again)
+    verdict = "meets" if slowest >= 50_000 else "MISSES"
+    print(f"  slowest pass {slowest:,.0f} upserts/s {verdict} the 50,000/s target")
+
+
+if __name__ == "__main__":
+    main()
