@@ -7,7 +7,8 @@ Order of evidence (first that decides wins):
    before Internship ... so "Head of Data Science Interns" is a Director);
 2. years of experience required in the description ("3+ years", "minimum 5 ans",
    "5 jaar ervaring", "mindestens 3 Jahre"), mapped through the data file's year bands;
-3. the source's own value ("Mid-Senior level", "Entry level", "Experienced"...).
+3. a level stated outright in the description ("entry-level candidates welcome");
+4. the source's own value ("Mid-Senior level", "Entry level", "Experienced"...).
 """
 
 from __future__ import annotations
@@ -58,13 +59,18 @@ class SeniorityRules(DataComponent):
                 for rule in data["title"]
             ]
             self.year_bands = [(int(b["min_years"]), b["level"]) for b in data["years"]]
+            self.description_rules = [
+                (rule["level"], re.compile("|".join(rule["patterns"]), re.IGNORECASE))
+                for rule in data.get("description", ())
+            ]
             self.source_values = {k.casefold(): v for k, v in data["source_values"].items()}
         except (KeyError, TypeError, re.error) as exc:
             raise EnrichmentConfigError(
                 f"{path}: expected {{'title': [{{'level': ..., 'patterns': [...]}}], "
                 f"'years': [{{'min_years': 0, 'level': ...}}], 'source_values': {{...}}}} ({exc})"
             ) from exc
-        levels = [lvl for lvl, _ in self.title_rules] + [lvl for _, lvl in self.year_bands]
+        levels = [lvl for lvl, _ in self.title_rules + self.description_rules]
+        levels += [lvl for _, lvl in self.year_bands]
         levels += list(self.source_values.values())
         unknown = sorted({lvl for lvl in levels if lvl is not None and lvl not in LEVELS})
         if unknown:
@@ -90,6 +96,12 @@ class SeniorityRules(DataComponent):
                     return level
         return None
 
+    def from_description(self, text: str) -> str | None:
+        for level, pattern in self.description_rules:
+            if pattern.search(text):
+                return level
+        return None
+
     def from_source(self, value: str | None) -> str | None:
         if not value:
             return None
@@ -105,6 +117,7 @@ class SeniorityRules(DataComponent):
         doc._.seniority = (
             self.from_title(title)
             or self.from_years(description)
+            or self.from_description(description)
             or self.from_source(h.get("seniority"))
         )
         return doc

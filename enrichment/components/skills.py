@@ -40,6 +40,8 @@ CONTEXT_CUES = frozenset(
     programmer programmeur""".split()  # noqa: SIM905
 )
 
+SENTENCE_ENDS = frozenset({".", "!", "?", "\n", "\n\n", ";"})
+
 if not Doc.has_extension("skills"):
     Doc.set_extension("skills", default=None)
 
@@ -71,6 +73,7 @@ class SkillMatcher(DataComponent):
 
     def load(self, path: Path) -> None:
         self.skills: list[Skill] = []
+        self.reject_next: dict[int, frozenset[str]] = {}
         always_lower: list[tuple[str, Any]] = []
         always_exact: list[tuple[str, Any]] = []
         in_context: list[tuple[str, Any]] = []
@@ -83,12 +86,17 @@ class SkillMatcher(DataComponent):
                 )
             index = len(self.skills)
             self.skills.append(Skill(name, category))
+            if entry.get("reject_next"):
+                self.reject_next[index] = frozenset(w.lower() for w in entry["reject_next"])
             for alias in entry.get("aliases", ()):
                 always_lower.append((alias, (index, False)))
             for alias in entry.get("exact", ()):
                 always_exact.append((alias, (index, False)))
             for alias in entry.get("ambiguous", ()):
                 in_context.append((alias, (index, True)))
+                if len(alias) == 1:
+                    # the tokenizer keeps "R." together (like an initial) at a sentence end
+                    in_context.append((alias + ".", (index, True)))
         lexicon = get_lexicon(self.nlp, self.name)
         lexicon.add(NAMESPACE, LOWER, always_lower)
         lexicon.add(NAMESPACE, ORTH, always_exact + in_context)
@@ -111,10 +119,14 @@ class SkillMatcher(DataComponent):
         for start, end, index, ambiguous in kept:
             if ambiguous and not self._in_context(doc, start, end, anchors, everything):
                 continue
+            if index in self.reject_next and end < len(doc) and \
+                    doc[end].lower_ in self.reject_next[index]:
+                continue  # "Excel at teamwork"
             span = doc[start:end]
-            spans.append(
-                SkillSpan(self.skills[index], start, end, span.start_char, span.end_char, span.text)
-            )
+            text, end_char = span.text, span.end_char
+            if text.endswith(".") and len(text) == 2:
+                text, end_char = text[:-1], end_char - 1
+            spans.append(SkillSpan(self.skills[index], start, end, span.start_char, end_char, text))
         doc._.skills = spans
         return doc
 
@@ -125,13 +137,19 @@ class SkillMatcher(DataComponent):
             return False
         if doc[start].whitespace_ == "" and end < len(doc) and doc[end].text.startswith("&"):
             return False
-        window = self.context_window
-        if any(abs(a - start) <= window for a in anchors):
+        # the context is the sentence around the name, at most context_window tokens each side
+        lo = start
+        while lo > 0 and start - lo < self.context_window and not doc[lo - 1].is_sent_end \
+                and doc[lo - 1].text not in SENTENCE_ENDS:
+            lo -= 1
+        hi = end
+        while hi < len(doc) and hi - end < self.context_window and doc[hi].text not in SENTENCE_ENDS:
+            hi += 1
+        if any(lo <= a < hi for a in anchors):
             return True
-        if sum(1 for a in everything if a != start and abs(a - start) <= 2) >= 1:
+        if any(a != start and lo <= a < hi and abs(a - start) <= 2 for a in everything):
             # two ambiguous names side by side in a list ("R, Julia")
             return True
-        lo, hi = max(0, start - window), min(len(doc), end + window)
         return any(t.lower_ in CONTEXT_CUES for t in doc[lo:hi])
 
 
