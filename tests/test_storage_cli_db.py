@@ -87,3 +87,9 @@ def test_unreachable_database_exits_3(tmp_path: Path) -> None:
 def test_bad_option_is_a_usage_error(tmp_path: Path) -> None:
     result = invoke(f"sqlite:///{tmp_path / 'x.db'}", "reconcile", "--k", "0")
     assert result.exit_code == 2
+
+
+def test_unknown_revision_exits_3(tmp_path: Path) -> None:
+    result = invoke(f"sqlite:///{tmp_path / 'x.db'}", "db", "upgrade", "--revision", "9999_future")
+    assert result.exit_code == 3, result.output
+    assert "9999_future" in result.output and "Traceback" not in result.output

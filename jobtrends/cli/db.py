@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Annotated
 
 import typer
+from alembic.util import CommandError
 from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -33,6 +34,8 @@ def database_errors(state: AppState) -> Iterator[None]:
         yield
     except DatabaseURLError as exc:
         raise fail(str(exc), EXIT_DATABASE) from None
+    except CommandError as exc:  # e.g. a database migrated by a newer jobtrends
+        raise fail(f"cannot migrate database {_shown(state.url)}: {exc}", EXIT_DATABASE) from None
     except DBAPIError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise fail(f"cannot use database {_shown(state.url)}: {reason}", EXIT_DATABASE) from None
