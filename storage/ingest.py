@@ -193,7 +193,12 @@ def start_crawl_run(
     conn = session.connection()
     values: dict[str, Any] = {"kind": kind, "can_relist": can_relist}
     if country is not None:
-        values["country"] = country.upper()
+        values["country"] = country_code(country)
+        if values["country"] is None:
+            raise ValueError(
+                f"source {source_name!r}: country {country!r} is not an ISO 3166-1 alpha-2 code "
+                "(e.g. 'BE')"
+            )
     conn.execute(
         _insert(conn, _sources)
         .values(name=source_name, created_at=utcnow(), **values)
@@ -395,6 +400,7 @@ def upsert_postings(session: Session, run_id: int, records: Sequence[PostingReco
     executed with many parameter sets; companies, skills, locations and events are batched too.
     Seeing the same records again changes nothing but ``last_seen_at``/``last_seen_run_id``.
     """
+    _check(records)
     conn = session.connection()
     ctx = _run_context(conn, run_id)
     # one row per posting: the last record of a duplicated id wins
@@ -452,6 +458,38 @@ def _company_ids(conn: Connection, batch: Sequence[PostingRecord]) -> dict[str, 
     return found
 
 
+def _clip(value: str | None, length: int) -> str | None:
+    """Scraped text longer than its column: keep the start (PostgreSQL would refuse it)."""
+    return value[:length] if value is not None and len(value) > length else value
+
+
+def country_code(value: str | None) -> str | None:
+    """An ISO 3166-1 alpha-2 code, upper case; anything else is unknown (None), not truncated."""
+    if value is None:
+        return None
+    code = value.strip().upper()
+    return code if len(code) == 2 and code.isalpha() else None
+
+
+def _check(records: Sequence[PostingRecord]) -> None:
+    """Refuse records storage cannot keep faithfully, naming the first bad one."""
+    for index, record in enumerate(records):
+        job_id = record.source_job_id
+        if not isinstance(job_id, str) or not job_id.strip() or len(job_id) > 500:
+            raise ValueError(
+                f"record {index}: source_job_id must be a non-empty string of at most 500 "
+                f"characters, got {job_id!r:.80}"
+            )
+        if not isinstance(record.title, str):
+            raise ValueError(f"record {index} ({job_id!r:.80}): title must be a string")
+        for skill in record.skills:
+            if not skill.name or len(skill.name) > 200:
+                raise ValueError(
+                    f"record {index} ({job_id!r:.80}): skill name must be 1-200 characters, "
+                    f"got {skill.name!r:.80}"
+                )
+
+
 def _posting_row(
     record: PostingRecord, ctx: _RunContext, company_ids: dict[str, int]
 ) -> dict[str, Any]:
@@ -468,24 +506,24 @@ def _posting_row(
         "company_name_raw": record.company_name,
         "description_text": record.description_text,
         "content_hash": record.content_hash,
-        "date_posted_raw": record.date_posted_raw,
+        "date_posted_raw": _clip(record.date_posted_raw, 100),
         "date_posted": date_posted,
-        "valid_through_raw": record.valid_through_raw,
+        "valid_through_raw": _clip(record.valid_through_raw, 100),
         "valid_through": as_naive_utc(record.valid_through),
         "location_raw": record.location_raw,
-        "employment_type_raw": record.employment_type_raw,
-        "seniority_raw": record.seniority_raw,
+        "employment_type_raw": _clip(record.employment_type_raw, 200),
+        "seniority_raw": _clip(record.seniority_raw, 200),
         "salary_min": record.salary_min,
         "salary_max": record.salary_max,
-        "salary_currency": record.salary_currency,
-        "salary_period": record.salary_period,
-        "country": record.country.upper() if record.country else None,
-        "remote": record.remote,
-        "language": record.language,
-        "seniority": record.seniority,
-        "employment_type": record.employment_type,
-        "role_family": record.role_family,
-        "enrichment_version": record.enrichment_version,
+        "salary_currency": _clip(record.salary_currency, 10),
+        "salary_period": _clip(record.salary_period, 20),
+        "country": country_code(record.country),
+        "remote": _clip(record.remote, 10),
+        "language": _clip(record.language, 5),
+        "seniority": _clip(record.seniority, 30),
+        "employment_type": _clip(record.employment_type, 30),
+        "role_family": _clip(record.role_family, 50),
+        "enrichment_version": _clip(record.enrichment_version, 40),
         "first_seen_at": observed,
         "last_seen_at": observed,
         "last_seen_run_id": ctx.run_id,
@@ -598,8 +636,8 @@ def _replace_children(
         conn.execute(delete(_locations).where(_locations.c.posting_id.in_(replaced)))
         conn.execute(delete(_posting_skills).where(_posting_skills.c.posting_id.in_(replaced)))
     locations = [
-        {"posting_id": posting_id, "city": loc.city, "region": loc.region,
-         "country": loc.country.upper() if loc.country else None, "raw": loc.raw}
+        {"posting_id": posting_id, "city": _clip(loc.city, 200), "region": _clip(loc.region, 200),
+         "country": country_code(loc.country), "raw": loc.raw}
         for posting_id, record in changed
         for loc in _distinct(record.locations)
     ]  # fmt: skip
@@ -616,7 +654,7 @@ def _replace_children(
         return
     conn.execute(
         _insert(conn, _skills).on_conflict_do_nothing(index_elements=["name"]),
-        [{"name": name, "category": category} for name, category in categories.items()],
+        [{"name": name, "category": _clip(category, 50)} for name, category in categories.items()],
     )
     found = conn.execute(
         select(_skills.c.name, _skills.c.id).where(_skills.c.name.in_(list(categories)))

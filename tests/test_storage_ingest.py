@@ -242,3 +242,37 @@ def test_bad_input_is_named(engine: Engine) -> None:
         with pytest.raises(ValueError, match="pages_failed=-1"):
             ingest.finish_crawl_run(session, run_id, finish_reason="finished",
                                     pages_fetched=1, pages_failed=-1)  # fmt: skip
+
+
+def test_oversized_or_odd_scraped_values_are_stored_safely(engine: Engine) -> None:
+    """Values longer than their column are clipped (PostgreSQL would refuse the whole batch)."""
+    odd = record(
+        "a",
+        country="BEL",  # not alpha-2: unknown, not truncated to a wrong code
+        seniority_raw="x" * 1000,
+        salary_currency="EURO-PER-MONTH",
+        locations=[LocationRecord("C" * 300, country="be")],
+    )
+    crawl(engine, T0, [odd])
+    with Session(engine) as session:
+        posting = session.scalars(select(models.Posting)).one()
+        assert posting.country is None
+        assert posting.seniority_raw == "x" * 200
+        assert posting.salary_currency == "EURO-PER-M"
+        assert [(loc.city, loc.country) for loc in posting.locations] == [("C" * 200, "BE")]
+
+
+@pytest.mark.parametrize("job_id", ["", "   ", "u" * 501])
+def test_unusable_ids_are_refused_before_anything_is_written(engine: Engine, job_id: str) -> None:
+    crawl(engine, T0, [record("kept")])
+    with Session(engine) as session:
+        run_id = ingest.start_crawl_run(session, "acme", kind="x", observed_at=T0 + WEEK)
+        with pytest.raises(ValueError, match="record 1: source_job_id"):
+            ingest.upsert_postings(session, run_id, [record("fine"), record(job_id)])
+    with engine.connect() as conn:
+        assert conn.execute(select(models.Posting.source_job_id)).scalars().all() == ["kept"]
+
+
+def test_bad_source_country_is_named(engine: Engine) -> None:
+    with Session(engine) as session, pytest.raises(ValueError, match="'Belgium'"):
+        ingest.start_crawl_run(session, "acme", kind="x", observed_at=T0, country="Belgium")
