@@ -74,9 +74,9 @@ class CrawlRunRecorder:
         if not self.redis_url:
             self.run_id = self._create()
             return self.run_id
-        import redis
-
-        client = redis.Redis.from_url(self.redis_url)
+        client = self._redis()
+        client.incr(self._key + ":active")
+        client.expire(self._key + ":active", 86400)
         if client.set(self._key + ":lock", "1", nx=True, ex=86400):
             self.run_id = self._create()
             client.set(self._key, self.run_id, ex=86400)
@@ -89,21 +89,31 @@ class CrawlRunRecorder:
             time.sleep(0.05)
         raise RuntimeError(f"source {self.source.name}: no crawl run id appeared in Redis")
 
-    def finish(self, reason: str, figures: RunFigures) -> None:
+    def _redis(self) -> Any:
+        import redis
+
+        return redis.Redis.from_url(self.redis_url)
+
+    def finish(self, reason: str, figures: RunFigures) -> bool:
+        """Record the end of the crawl; with Redis only the last process to end writes it.
+
+        Returns whether this call finished the run.
+        """
         assert self.run_id is not None
         fetched, failed = figures.pages_fetched, figures.pages_failed
         if self.redis_url:
-            import redis
-
-            client = redis.Redis.from_url(self.redis_url)
-            fetched = int(client.hincrby(self._key + ":pages", "fetched", fetched))
-            failed = int(client.hincrby(self._key + ":pages", "failed", failed))
+            client = self._redis()
+            pages = self._key + ":pages"
+            fetched = int(client.hincrby(pages, "fetched", fetched))
+            failed = int(client.hincrby(pages, "failed", failed))
             if reason != FINISHED:
-                client.hset(self._key + ":pages", "reason", reason)
-            worst = client.hget(self._key + ":pages", "reason")
+                client.hset(pages, "reason", reason)
+            client.expire(pages, 86400)
+            if int(client.decr(self._key + ":active")) > 0:
+                return False  # others still crawl this run: the last one records it
+            worst = client.hget(pages, "reason")
             reason = worst.decode() if worst else reason
-            for suffix in (":pages",):
-                client.expire(self._key + suffix, 86400)
         with self.sessions.begin() as session:
             finish_crawl_run(session, self.run_id, finish_reason=reason,
                              pages_fetched=fetched, pages_failed=failed)
+        return True

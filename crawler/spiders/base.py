@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -89,6 +90,11 @@ class SourceSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         """Count a request that failed for good (after retries) and log what it said."""
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            # dropped on purpose (robots.txt, offsite): not fetched, and not a failure either
+            logger.debug("source %s: %s not fetched: %s", self.source.name, request.url,
+                         failure.value)
+            return
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value(STAT_PAGES_FAILED)

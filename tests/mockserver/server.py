@@ -114,6 +114,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def api(self, path: str, query: dict[str, list[str]]) -> Response:
         if path.startswith("/gen/"):
+            self.server.state.hit(path)
             status, body, content_type = generate(path, query, self.base)
             return Response(status, body, content_type)
         if m := re.match(r"^/v1/boards/([^/]+)/jobs/?$", path):
