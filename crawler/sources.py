@@ -135,7 +135,8 @@ def parse_sources(text: str, path: Path | str = "<sources>") -> list[SourceConfi
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
+        found = re.search(r"at line (\d+)", str(exc))  # Python < 3.14 has no exc.lineno
+        line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
         raise SourceConfigError(path, f"not valid TOML: {exc}", line=line) from exc
     unknown = sorted(set(data) - {"source"})
     if unknown:
