@@ -92,6 +92,7 @@ class CrawlRunRecorder:
     def _redis(self) -> Any:
         import redis
 
+        assert self.redis_url is not None
         return redis.Redis.from_url(self.redis_url)
 
     def finish(self, reason: str, figures: RunFigures) -> bool:

@@ -47,5 +47,6 @@ def first_url(source: SourceConfig) -> str:
         per_page = int(options.get("per_page", TEAMTAILOR_PER_PAGE))
         return api_url(origin, f"/jobs.rss?per_page={per_page}")
     if source.kind == "jsonld":
-        return str((options.get("sitemap_urls") or options.get("start_urls"))[0])
+        urls = options.get("sitemap_urls") or options.get("start_urls") or [""]
+        return str(urls[0])
     raise ValueError(f"unknown kind {source.kind!r}")

@@ -6,12 +6,13 @@ import html
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import html_text
 
 from crawler.countries import country_code
 
-__all__ = ["parse_datetime", "html_to_text", "unescape_html", "first_text", "to_float",
+__all__ = ["as_dict", "parse_datetime", "html_to_text", "unescape_html", "first_text", "to_float",
            "salary_period", "remote_status", "country_code", "clean"]
 
 _ISO_SPACE_ZONE = re.compile(
@@ -74,6 +75,11 @@ def html_to_text(markup: str | None) -> str | None:
     if "<" not in markup:
         return clean(html.unescape(markup))
     return html_text.extract_text(markup, guess_layout=True) or None
+
+
+def as_dict(value: object) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (sources put odd types anywhere)."""
+    return value if isinstance(value, dict) else {}
 
 
 def clean(value: object) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from typing import Any
 
 from crawler.items import JobPostingItem
 from storage.records import LocationRecord, PostingRecord, SkillRecord
@@ -48,7 +49,7 @@ class EnrichmentHook:
 
     def __init__(self, enabled: bool = True, batch_size: int = 256) -> None:
         self.enabled, self.batch_size = enabled, batch_size
-        self._enricher: object | None = None
+        self._enricher: Any = None
         self._version: str | None = None
 
     def _load(self) -> bool:
@@ -80,7 +81,7 @@ class EnrichmentHook:
                              location=r.location_raw, employment_type=r.employment_type_raw,
                              seniority=r.seniority_raw, language=r.language,
                              company=r.company_name, country=r.country) for r in todo]
-        results = self._enricher.enrich_many(texts, batch_size=self.batch_size)  # type: ignore[attr-defined]
+        results = self._enricher.enrich_many(texts, batch_size=self.batch_size)
         for record, found in zip(todo, results, strict=True):
             record.language = record.language or found.language
             record.seniority = found.seniority

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from scrapy import signals
 from scrapy.crawler import AsyncCrawlerProcess, Crawler
@@ -121,7 +121,7 @@ def crawl_sources(
             from twisted.internet import reactor
 
             with contextlib.suppress(RuntimeError):
-                reactor.stop()  # type: ignore[attr-defined]
+                cast(Any, reactor).stop()
 
     asyncio.get_event_loop().create_task(main())
     process.start(stop_after_crawl=False)

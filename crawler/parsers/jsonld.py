@@ -129,7 +129,8 @@ def parse_job_posting(raw: dict[str, Any], ctx: ParseContext, page_url: str, *, 
     date_raw = first_text(raw.get("datePosted"))
     valid_raw = first_text(raw.get("validThrough"))
     experience = raw.get("experienceRequirements")
-    months = experience.get("monthsOfExperience") if isinstance(experience, dict) else None
+    months = to_float(experience.get("monthsOfExperience")) if isinstance(experience,
+                                                                          dict) else None
     country = next((loc.country for loc in locations if loc.country), None)
     return JobPostingItem(
         source=ctx.source,
@@ -149,8 +150,7 @@ def parse_job_posting(raw: dict[str, Any], ctx: ParseContext, page_url: str, *, 
         country=country or ctx.country,
         employment_type_raw=_joined(raw.get("employmentType")),
         seniority_raw=first_text(experience) if isinstance(experience, (str, list)) else None,
-        years_experience_raw=str(round(to_float(months) / 12, 1))
-        if to_float(months) is not None else None,  # type: ignore[operator]
+        years_experience_raw=str(round(months / 12, 1)) if months is not None else None,
         salary=_salary(raw.get("baseSalary") or raw.get("estimatedSalary")),
         remote=remote,
         remote_raw=remote_raw,

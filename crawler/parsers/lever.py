@@ -7,6 +7,7 @@ from typing import Any
 
 from crawler.items import JobPostingItem, Location, Salary
 from crawler.normalize import (
+    as_dict,
     clean,
     country_code,
     html_to_text,
@@ -35,7 +36,7 @@ def parse_page(body: bytes, ctx: ParseContext) -> list[JobPostingItem]:
 
 
 def parse_posting(post: dict[str, Any], ctx: ParseContext) -> JobPostingItem:
-    categories = post.get("categories") if isinstance(post.get("categories"), dict) else {}
+    categories = as_dict(post.get("categories"))
     all_locations = [clean(x) for x in categories.get("allLocations") or []]
     location_raw = "; ".join(x for x in all_locations if x) or clean(categories.get("location"))
     description_html = _description_html(post)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from crawler.items import JobPostingItem, Location
-from crawler.normalize import clean, country_code, html_to_text, parse_datetime
+from crawler.normalize import as_dict, clean, country_code, html_to_text, parse_datetime
 from crawler.parsers import ParseContext, PayloadError
 from crawler.urls import canonical_url
 
@@ -38,7 +38,7 @@ def parse_list(body: bytes) -> tuple[list[dict[str, Any]], int]:
 
 def parse_posting(post: dict[str, Any], ctx: ParseContext, company: str) -> JobPostingItem:
     """An item from a list entry or a detail answer (the detail adds ``jobAd`` sections)."""
-    loc = post.get("location") if isinstance(post.get("location"), dict) else {}
+    loc = as_dict(post.get("location"))
     country = country_code(loc.get("country"))
     city, region = clean(loc.get("city")), clean(loc.get("region"))
     location_raw = clean(loc.get("fullLocation")) or ", ".join(
@@ -47,7 +47,7 @@ def parse_posting(post: dict[str, Any], ctx: ParseContext, company: str) -> JobP
         "hybrid" if loc.get("hybrid") is True else None)
     description_html = _job_ad_html(post)
     url_raw = clean(post.get("postingUrl")) or PUBLIC_URL.format(company=company, id=post["id"])
-    org = post.get("company") if isinstance(post.get("company"), dict) else {}
+    org = as_dict(post.get("company"))
     language = post.get("language")
     released = clean(post.get("releasedDate"))
     return JobPostingItem(

@@ -75,7 +75,8 @@ class SourceSpider(scrapy.Spider):
 
     def __init__(self, *args: Any, source: SourceConfig, **kwargs: Any) -> None:
         # the instance is named after its source: logs, stats and Redis keys stay per source
-        super().__init__(*args, name=source.name, **kwargs)
+        kwargs["name"] = source.name
+        super().__init__(*args, **kwargs)
         self.source = source
         self.ctx = ParseContext(source=source.name, country=source.country,
                                 company=source.company_name, language=source.language)
@@ -99,9 +100,9 @@ class SourceSpider(scrapy.Spider):
         assert stats is not None
         stats.inc_value(STAT_PAGES_FAILED)
         detail = repr(failure.value)
-        if failure.check(HttpError):
+        response = getattr(failure.value, "response", None)
+        if failure.check(HttpError) and response is not None:
             stats.inc_value(STAT_FAILED_RESPONSES)
-            response = failure.value.response
             detail = f"HTTP {response.status}: {response.text[:200]!r}" if hasattr(
                 response, "text") else f"HTTP {response.status}"
         if request.meta.get("listing"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Sized
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -238,7 +239,7 @@ def _fetch_first_page(source: SourceConfig, timeout: float) -> tuple[bool, str]:
         return False, f"{getattr(exc, 'reason', exc)} ({url})"
     ctx = ParseContext(source=source.name, country=source.country)
     company = str(source.option("company", ""))
-    parsers = {
+    parsers: dict[str, Callable[[], Sized]] = {
         "greenhouse": lambda: list(greenhouse.parse_jobs(body, ctx)),
         "lever": lambda: lever.parse_page(body, ctx),
         "smartrecruiters": lambda: smartrecruiters.parse_list(body)[0],
