@@ -2,7 +2,7 @@
 
 Each line is a posting (``title``, ``description``, optional ``location``, ``employment_type``,
 ``seniority``, ``language``, ``country``) plus ``labels``: the ``skills`` a reader sees (canonical
-names), and the expected ``seniority``, ``city`` (English name of the first location, or null),
+names), and the expected ``language`` (absent for mixed-language postings), ``seniority``, ``city`` (English name of the first location, or null),
 ``employment_type`` and ``role_family``. Skills are scored by micro precision/recall over
 (posting, skill) pairs; the other fields by accuracy, null counting as a value to get right.
 """
@@ -19,7 +19,7 @@ from enrichment.types import Enrichment, PostingText
 
 POSTING_FIELDS = ("title", "description", "location", "employment_type", "seniority",
                   "language", "company", "country")
-ACCURACY_FIELDS = ("seniority", "city", "employment_type", "role_family")
+ACCURACY_FIELDS = ("language", "seniority", "city", "employment_type", "role_family")
 
 
 class EvaluationFileError(ValueError):
@@ -79,7 +79,7 @@ def load_cases(path: Path) -> list[EvalCase]:
 
 def predicted_values(result: Enrichment) -> dict[str, Any]:
     first_city = next((loc.city for loc in result.locations if loc.city), None)
-    return {"seniority": result.seniority, "city": first_city,
+    return {"language": result.language, "seniority": result.seniority, "city": first_city,
             "employment_type": result.employment_type, "role_family": result.role_family}
 
 

@@ -44,6 +44,7 @@ class Gazetteer:
     by_alias: dict[str, list[int]] = field(default_factory=dict)  # folded alias -> city ids
     countries: dict[str, str] = field(default_factory=dict)  # folded name -> ISO alpha-2
     text_aliases: list[tuple[str, int]] = field(default_factory=list)  # for free-text matching
+    codes: set[str] = field(default_factory=set)  # ISO alpha-2 codes ("Gent, BE")
 
     def pick(self, ids: list[int], prefer_country: str | None) -> City:
         """The city an ambiguous name means: in the preferred country if any, else the largest."""
@@ -59,8 +60,9 @@ class Gazetteer:
         city_hits: list[list[int]] = []
         countries: list[str] = []
         for chunk in chunks:
-            words = [w.strip(".-'") for w in _WORD.findall(chunk)]
-            words = [fold(w) for w in words if w]
+            originals = [w.strip(".-'") for w in _WORD.findall(chunk)]
+            originals = [w for w in originals if w]
+            words = [fold(w) for w in originals]
             i = 0
             while i < len(words):
                 for n in range(min(MAX_NAME_WORDS, len(words) - i), 0, -1):
@@ -70,6 +72,9 @@ class Gazetteer:
                         break
                     if key in self.countries:
                         countries.append(self.countries[key])
+                        break
+                    if n == 1 and originals[i] in self.codes:  # upper case only: not "de"
+                        countries.append(originals[i])
                         break
                 else:
                     n = 1
@@ -95,14 +100,18 @@ def load_gazetteer(path: Path) -> Gazetteer:
             for line in fh:
                 row = json.loads(line)
                 if row["type"] == "country":
+                    gaz.codes.add(row["code"])
                     for name in row["names"]:
                         gaz.countries.setdefault(fold(name), row["code"])
                     continue
                 index = len(gaz.cities)
                 gaz.cities.append(City(row["name"], row.get("region"), row["country"],
                                        int(row.get("population", 0))))
-                for alias in {row["name"], *row.get("aliases", ())}:
-                    gaz.by_alias.setdefault(fold(alias), []).append(index)
+                # "keys" are the folded names, precomputed at build time (folding 60k names
+                # costs a second at start-up)
+                keys = row.get("keys") or {fold(a) for a in (row["name"], *row["aliases"])}
+                for key in keys:
+                    gaz.by_alias.setdefault(key, []).append(index)
                 for alias in row.get("text_aliases", ()):
                     gaz.text_aliases.append((alias, index))
     except (OSError, ValueError, KeyError) as exc:

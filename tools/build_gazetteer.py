@@ -42,6 +42,11 @@ def fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
 
+def lookup_key(text: str) -> str:
+    """The key enrichment.gazetteer.fold computes at run time, precomputed to load fast."""
+    return " ".join(fold(text).replace("-", " ").replace(".", " ").split())
+
+
 def usable_alias(alias: str, ordinary: set[str]) -> bool:
     """A Latin-script name, not an airport/other code and not an ordinary word."""
     if len(alias) < 4 or not _LATIN.match(alias) or not alias[0].isupper():
@@ -101,6 +106,7 @@ def build() -> dict[str, int]:
             "country": cc,
             "population": pop,
             "aliases": sorted(aliases),
+            "keys": sorted({lookup_key(a) for a in aliases | {english}}),
             "text_aliases": text_aliases,
         })
     missing = sorted(set(curated) - found_curated - {k for k in curated if k.startswith("_")})

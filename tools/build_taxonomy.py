@@ -257,8 +257,8 @@ def build(shared: Path) -> dict[str, int]:
             if line.strip():
                 tax.add_curated(json.loads(line))
     for name, commodity, _hot in load_onet(shared):
-        if is_generic(name):
-            continue
+        if is_generic(name) or name.casefold() == commodity.casefold():
+            continue  # a kind of software ("Enterprise resource planning ERP software")
         lower, exact = onet_aliases(name, ordinary)
         tax.add(name, category_for(commodity), lower, exact, "onet")
     for en, fr, _desc in load_esco(shared):

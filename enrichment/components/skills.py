@@ -40,7 +40,7 @@ CONTEXT_CUES = frozenset(
     programmer programmeur""".split()  # noqa: SIM905
 )
 
-SENTENCE_ENDS = frozenset({".", "!", "?", "\n", "\n\n", ";"})
+SENTENCE_ENDS = frozenset({".", "!", "?", "\n", "\n\n"})
 
 if not Doc.has_extension("skills"):
     Doc.set_extension("skills", default=None)
@@ -143,7 +143,8 @@ class SkillMatcher(DataComponent):
                 and doc[lo - 1].text not in SENTENCE_ENDS:
             lo -= 1
         hi = end
-        while hi < len(doc) and hi - end < self.context_window and doc[hi].text not in SENTENCE_ENDS:
+        while hi < len(doc) and hi - end < self.context_window \
+                and doc[hi].text not in SENTENCE_ENDS:
             hi += 1
         if any(lo <= a < hi for a in anchors):
             return True

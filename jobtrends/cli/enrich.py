@@ -1,9 +1,210 @@
-"""`jobtrends` commands: enrich (placeholder until its issue lands)."""
+"""`jobtrends enrich-file`, `enrich-evaluate` and `enrich --stale`: the enrichment stage by hand."""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import IO, Annotated, Any
+
 import typer
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from jobtrends.cli.common import EXIT_FAILURE, EXIT_USAGE, AppState, console, fail
+
+STRING_FIELDS = ("description", "location", "employment_type", "seniority", "language",
+                 "company", "country")
+# enrichment writes these keys; an input value there is kept as "<key>_raw"
+ENRICHED_KEYS = ("language", "skills", "seniority", "employment_type", "locations", "remote",
+                 "role_family")
+DEFAULT_EVAL_FILE = Path("tests/data/enrichment_eval.jsonl")
+TARGETS = {"skills precision": 0.9, "skills recall": 0.8, "seniority accuracy": 0.9,
+           "city accuracy": 0.9, "employment_type accuracy": 0.9}
+
+
+class InputLineError(ValueError):
+    pass
+
+
+def parse_line(line: str, lineno: int) -> dict[str, Any]:
+    """One input posting; a bad line raises naming its number and what is wrong."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputLineError(f"line {lineno}: not valid JSON ({exc.msg} at column {exc.colno})")\
+            from None
+    if not isinstance(row, dict):
+        raise InputLineError(f"line {lineno}: expected a JSON object such as "
+                             '{"title": "Data Engineer", "description": "..."}')
+    if not isinstance(row.get("title"), str) or not row["title"].strip():
+        raise InputLineError(f"line {lineno}: 'title' must be a non-empty string")
+    for key in STRING_FIELDS:
+        value = row.get(key)
+        if value is not None and not isinstance(value, str):
+            raise InputLineError(f"line {lineno}: {key!r} must be a string or null, "
+                                 f"not {type(value).__name__}")
+    return row
+
+
+def read_postings(stream: IO[str]) -> list[dict[str, Any]]:
+    rows = []
+    for lineno, line in enumerate(stream, 1):
+        if line.strip():
+            rows.append(parse_line(line, lineno))
+    return rows
+
+
+def enrich_rows(rows: list[dict[str, Any]], batch_size: int = 256) -> list[dict[str, Any]]:
+    from enrichment import PostingText, get_enricher
+
+    texts = [PostingText(title=r["title"], **{k: r.get(k) for k in STRING_FIELDS
+                                               if k != "description"},
+                         description=r.get("description") or "") for r in rows]
+    results = get_enricher().enrich_many(texts, batch_size=batch_size)
+    out = []
+    for row, found in zip(rows, results, strict=True):
+        enriched = dict(row)
+        for key in ENRICHED_KEYS:
+            if row.get(key) is not None and f"{key}_raw" not in row:
+                enriched[f"{key}_raw"] = row[key]
+        enriched.update(
+            language=found.language,
+            skills=[asdict(s) for s in found.skills],
+            seniority=found.seniority,
+            employment_type=found.employment_type,
+            locations=[asdict(loc) for loc in found.locations],
+            remote=found.remote,
+            role_family=found.role_family,
+        )
+        out.append(enriched)
+    return out
+
+
+def _write_lines(rows: list[dict[str, Any]], out: str) -> None:
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    if out == "-":
+        sys.stdout.write(lines)
+        sys.stdout.flush()
+        return
+    target = Path(out)
+    # write beside the target and rename: a failure never leaves a half-written file
+    fd, tmp = tempfile.mkstemp(dir=target.parent or Path("."), prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(lines)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add the enrichment commands to ``app``."""
+
+    @app.command("enrich-file")
+    def enrich_file(
+        source: Annotated[str, typer.Argument(metavar="IN", help="JSON Lines input, - = stdin.")],
+        out: Annotated[str, typer.Argument(metavar="OUT", help="JSON Lines output, - = stdout.")],
+        batch_size: Annotated[int, typer.Option(min=1, help="Postings per spaCy batch.")] = 256,
+    ) -> None:
+        """Enrich postings from a JSON Lines file.
+
+        Each line has ``title`` and ``description`` (text or HTML) and optionally ``location``,
+        ``employment_type``, ``seniority``, ``language``, ``company``, ``country``. Each output
+        line is the input plus ``language``, ``skills``, ``seniority``, ``employment_type``,
+        ``locations``, ``remote`` and ``role_family`` (a replaced input value is kept as
+        ``<key>_raw``).
+        """
+        try:
+            if source == "-":
+                rows = read_postings(sys.stdin)
+            else:
+                try:
+                    with open(source, encoding="utf-8") as fh:
+                        rows = read_postings(fh)
+                except OSError as exc:
+                    raise fail(f"cannot read {source}: {exc.strerror}", EXIT_USAGE) from None
+                except UnicodeDecodeError:
+                    raise fail(f"{source}: not UTF-8 text", EXIT_USAGE) from None
+        except InputLineError as exc:
+            where = "stdin" if source == "-" else source
+            raise fail(f"{where}: {exc}", EXIT_USAGE) from None
+        try:
+            _write_lines(enrich_rows(rows, batch_size), out)
+        except OSError as exc:
+            raise fail(f"cannot write {out}: {exc.strerror}", EXIT_USAGE) from None
+
+    @app.command("enrich-evaluate")
+    def enrich_evaluate(
+        file: Annotated[Path, typer.Option("--file", help="Hand-labelled postings (JSON Lines).")]
+        = DEFAULT_EVAL_FILE,
+        show_errors: Annotated[bool, typer.Option("--show-errors",
+                                                  help="List every disagreement.")] = False,
+    ) -> None:
+        """Score enrichment against a hand-labelled set: skills P/R, field accuracies."""
+        from enrichment import get_enricher
+        from enrichment.evaluation import EvaluationFileError, evaluate, load_cases
+
+        try:
+            cases = load_cases(file)
+        except OSError as exc:
+            raise fail(f"cannot read {file}: {exc.strerror}", EXIT_USAGE) from None
+        except EvaluationFileError as exc:
+            raise fail(str(exc), EXIT_USAGE) from None
+        scores = evaluate(get_enricher(), cases)
+        table = Table(title=f"enrichment on {len(cases)} labelled postings ({file})")
+        for column in ("metric", "value", "target", ""):
+            table.add_column(column)
+        figures = {"skills precision": scores.precision, "skills recall": scores.recall}
+        for name in ("language", "seniority", "city", "employment_type", "role_family"):
+            figures[f"{name} accuracy"] = scores.accuracy(name)
+        for name, value in figures.items():
+            target = TARGETS.get(name)
+            verdict = "" if target is None or value is None else (
+                "[green]ok[/]" if value >= target else "[red]below target[/]")
+            table.add_row(name, _pct(value), "" if target is None else f"≥ {target}", verdict)
+        console.print(table)
+        if show_errors:
+            for line in scores.errors:
+                console.print(line, highlight=False, markup=False)
+
+    @app.command("enrich")
+    def enrich_stored(
+        ctx: typer.Context,
+        stale: Annotated[bool, typer.Option("--stale", help="Re-enrich postings enriched by "
+                                            "another taxonomy/rules version (or never).")] = False,
+        everything: Annotated[bool, typer.Option("--all", help="Re-enrich every posting.")]
+        = False,
+        batch_size: Annotated[int, typer.Option(min=1, help="Postings per transaction.")] = 500,
+    ) -> None:
+        """Re-enrich stored postings after the taxonomy or rules changed."""
+        from enrichment import ENRICHMENT_VERSION
+        from jobtrends.cli.db import database_errors, require_current_schema
+        from jobtrends.reenrich import count_stale, reenrich
+
+        if not stale and not everything:
+            raise fail("say which postings: --stale (enriched by another version) or --all",
+                       EXIT_USAGE)
+        state: AppState = ctx.obj
+        with database_errors(state):
+            engine = state.engine()
+            require_current_schema(engine, state)
+            with Session(engine) as session:
+                todo = count_stale(session, everything=everything)
+            console.print(f"{todo} postings to enrich with version {ENRICHMENT_VERSION}",
+                          highlight=False)
+            try:
+                stats = reenrich(engine, everything=everything, batch_size=batch_size)
+            except Exception as exc:  # noqa: BLE001 - report, the finished batches are kept
+                raise fail(f"re-enrichment stopped: {exc}; finished batches are saved, "
+                           "run again to continue", EXIT_FAILURE) from None
+        console.print(f"enriched {stats.postings} postings in {stats.batches} batches",
+                      highlight=False)

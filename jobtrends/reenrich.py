@@ -1,0 +1,131 @@
+"""Re-enrich stored postings whose enrichment version is not the current one.
+
+Reads postings with the storage models in id order (keyset batches), runs the enricher, and
+rewrites each batch's enrichment columns, ``posting_locations`` and ``posting_skills`` in one
+transaction per batch, so an interrupted run loses at most the batch in flight and a re-run
+continues where it stopped (finished postings carry the new version).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, delete, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from enrichment import ENRICHMENT_VERSION, Enricher, Enrichment, PostingText, get_enricher
+from storage.models import Posting, PostingLocation, PostingSkill, Skill
+
+
+@dataclass
+class ReenrichStats:
+    postings: int = 0
+    batches: int = 0
+
+
+def _stale(version: str, everything: bool):  # type: ignore[no-untyped-def]
+    if everything:
+        return Posting.id.is_not(None)
+    return or_(Posting.enrichment_version.is_(None), Posting.enrichment_version != version)
+
+
+def count_stale(session: Session, *, version: str = ENRICHMENT_VERSION,
+                everything: bool = False) -> int:
+    """How many postings a re-enrichment would touch."""
+    from sqlalchemy import func
+
+    return session.scalar(select(func.count(Posting.id)).where(_stale(version, everything))) or 0
+
+
+def _skill_ids(session: Session, found: Sequence[Enrichment]) -> dict[str, int]:
+    """Ids of every skill named in ``found``, creating the missing ``skills`` rows."""
+    wanted = {s.name: s.category for result in found for s in result.skills}
+    if not wanted:
+        return {}
+    ids = dict(session.execute(select(Skill.name, Skill.id).where(Skill.name.in_(wanted))).all())
+    missing = [{"name": n, "category": c} for n, c in wanted.items() if n not in ids]
+    if missing:
+        session.execute(insert(Skill), missing)
+        ids.update(session.execute(
+            select(Skill.name, Skill.id).where(Skill.name.in_([m["name"] for m in missing]))
+        ).all())
+    return ids
+
+
+def reenrich(
+    engine: Engine,
+    *,
+    enricher: Enricher | None = None,
+    version: str = ENRICHMENT_VERSION,
+    everything: bool = False,
+    batch_size: int = 500,
+    progress: Callable[[int], None] | None = None,
+) -> ReenrichStats:
+    """Re-enrich stale postings (or all with ``everything``); return what was done."""
+    enricher = enricher or get_enricher()
+    stats = ReenrichStats()
+    last_id = 0
+    while True:
+        with Session(engine) as session, session.begin():
+            rows = session.execute(
+                select(Posting.id, Posting.title, Posting.description_text, Posting.location_raw,
+                       Posting.employment_type_raw, Posting.seniority_raw, Posting.language,
+                       Posting.company_name_raw, Posting.country, Posting.remote)
+                .where(_stale(version, everything), Posting.id > last_id)
+                .order_by(Posting.id)
+                .limit(batch_size)
+            ).all()
+            if not rows:
+                break
+            texts = [PostingText(title=r.title, description=r.description_text or "",
+                                 location=r.location_raw, employment_type=r.employment_type_raw,
+                                 seniority=r.seniority_raw, language=r.language,
+                                 company=r.company_name_raw, country=r.country) for r in rows]
+            found = enricher.enrich_many(texts)
+            _write_batch(session, rows, found, version)
+            last_id = rows[-1].id
+        stats.postings += len(rows)
+        stats.batches += 1
+        if progress:
+            progress(len(rows))
+    return stats
+
+
+def _write_batch(session: Session, rows: Sequence, found: Sequence[Enrichment],  # type: ignore[type-arg]
+                 version: str) -> None:
+    ids = [r.id for r in rows]
+    located = [(r, f) for r, f in zip(rows, found, strict=True) if f.locations]
+    updates = []
+    for row, result in zip(rows, found, strict=True):
+        country = next((loc.country for loc in result.locations if loc.country), None)
+        updates.append({
+            "id": row.id,
+            "language": result.language,
+            "seniority": result.seniority,
+            "employment_type": result.employment_type,
+            "remote": result.remote or row.remote,
+            "role_family": result.role_family,
+            "country": country or row.country,
+            "enrichment_version": version,
+        })
+    session.execute(update(Posting), updates)
+    # locations: replaced where enrichment found some; a posting it found nothing for keeps
+    # what the source said
+    if located:
+        session.execute(delete(PostingLocation).where(
+            PostingLocation.posting_id.in_([r.id for r, _ in located])))
+        session.execute(insert(PostingLocation), [
+            {"posting_id": r.id, "city": loc.city, "region": loc.region, "country": loc.country,
+             "raw": loc.raw}
+            for r, f in located for loc in f.locations
+        ])
+    session.execute(delete(PostingSkill).where(PostingSkill.posting_id.in_(ids)))
+    skill_ids = _skill_ids(session, found)
+    links = []
+    for row, result in zip(rows, found, strict=True):
+        for name, mentions in Counter(s.name for s in result.skills).items():
+            links.append({"posting_id": row.id, "skill_id": skill_ids[name], "mentions": mentions})
+    if links:
+        session.execute(insert(PostingSkill), links)
