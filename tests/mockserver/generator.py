@@ -2,7 +2,7 @@
 
 ``/gen/jsonld/sitemap.xml?n=N`` is a sitemap index of ``/gen/jsonld/sitemap-K.xml?n=N``
 urlsets (1,000 postings each); ``/gen/jsonld/job/I`` is a posting page with JSON-LD;
-``/gen/greenhouse/v1/boards/bench/jobs?n=N`` a Greenhouse board of N postings.
+``/gen/greenhouse/v1/boards/bench-N/jobs`` a Greenhouse board of N postings.
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ def generate(path: str, query: dict[str, list[str]], base: str) -> tuple[int, by
                 f"<body><header><nav>Careers</nav></header><main><h1>{title}</h1>"
                 f"{_description(i)}</main></body></html>")
         return 200, page.encode(), "text/html; charset=utf-8"
-    if path == "/gen/greenhouse/v1/boards/bench/jobs":
+    if m := re.fullmatch(r"/gen/greenhouse/v1/boards/bench-(\d+)/jobs", path):
+        n = int(m.group(1))
         jobs = [{"id": i, "title": TITLES[i % len(TITLES)],
                  "absolute_url": f"https://boards.greenhouse.io/bench/jobs/{i}",
                  "location": {"name": "{}, {}".format(*CITIES[i % len(CITIES)])},
