@@ -407,7 +407,7 @@ def upsert_postings(session: Session, run_id: int, records: Sequence[PostingReco
     unique = list({record.source_job_id: record for record in records}.values())
     stats = UpsertStats(received=len(unique))
     statements = _Statements(conn)
-    for batch in _chunks(unique):
+    for batch in _chunks(unique, BATCH_SIZE):
         _upsert_batch(conn, ctx, statements, batch, stats)
     return stats
 

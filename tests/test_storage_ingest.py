@@ -113,14 +113,12 @@ def ingest_hashes(engine: Engine, ids: list[str]) -> dict[str, tuple[str | None,
         return ingest.known_content_hashes(session, "acme", ids)
 
 
-def test_upsert_uses_batched_statements_not_one_per_row(engine: Engine) -> None:
-    """2,500 postings (3 batches) with children take a bounded number of statements."""
-    statements: list[tuple[str, bool]] = []
+def count_statements(engine: Engine, records: list[PostingRecord]) -> list[str]:
+    statements: list[str] = []
 
     def count(*args: Any) -> None:  # conn, cursor, statement, parameters, context, executemany
-        statements.append((args[2], args[5]))
+        statements.append(args[2])
 
-    records = [record(str(i)) for i in range(2500)]
     with Session(engine) as session, session.begin():
         run_id = ingest.start_crawl_run(session, "acme", kind="x", observed_at=T0)
         event.listen(engine, "before_cursor_execute", count)
@@ -128,13 +126,32 @@ def test_upsert_uses_batched_statements_not_one_per_row(engine: Engine) -> None:
             ingest.upsert_postings(session, run_id, records)
         finally:
             event.remove(engine, "before_cursor_execute", count)
-    upserts = [s for s, many in statements if "ON CONFLICT" in s and "postings" in s.split("(")[0]]
-    assert len(upserts) == 3  # one prepared statement per batch of 1,000
-    # per batch: lookup, company upsert + lookup, upsert, id lookup, locations, skills
-    # upsert + lookup, posting skills, postings_seen: ~10; never proportional to rows
+    return statements
+
+
+def posting_upserts(statements: list[str]) -> int:
+    return sum(1 for s in statements if s.startswith("INSERT INTO postings") and "ON CONFLICT" in s)
+
+
+def test_upsert_uses_batched_statements_not_one_per_row(engine: Engine) -> None:
+    """2,500 postings (3 batches) with children take a bounded number of statements."""
+    statements = count_statements(engine, [record(str(i)) for i in range(2500)])
+    assert posting_upserts(statements) == 3  # one prepared statement per batch of 1,000
+    # per batch: lookup, company lookup + insert + lookup, upsert, id lookup, locations,
+    # skills insert + lookup, posting skills, postings_seen: never proportional to rows
     assert len(statements) <= 3 * 12
     with engine.connect() as conn:
         assert len(conn.execute(select(models.Posting.id)).all()) == 2500
+
+
+def test_statement_count_would_catch_per_row_writes(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Control for the test above: batches of one row make one upsert statement per row."""
+    monkeypatch.setattr(ingest, "BATCH_SIZE", 1)
+    statements = count_statements(engine, [record(str(i)) for i in range(20)])
+    assert posting_upserts(statements) == 20
+    assert len(statements) > 3 * 12
 
 
 def test_first_crawl_is_left_censored_and_emits_no_opened_event(engine: Engine) -> None:
