@@ -151,7 +151,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Score enrichment against a hand-labelled set: skills P/R, field accuracies."""
         from enrichment import get_enricher
-        from enrichment.evaluation import EvaluationFileError, evaluate, load_cases
+        from enrichment.evaluation import EvaluationFileError, load_cases, score
 
         try:
             cases = load_cases(file)
@@ -159,21 +159,33 @@ def register(app: typer.Typer) -> None:
             raise fail(f"cannot read {file}: {exc.strerror}", EXIT_USAGE) from None
         except EvaluationFileError as exc:
             raise fail(str(exc), EXIT_USAGE) from None
-        scores = evaluate(get_enricher(), cases)
+        results = get_enricher().enrich_many([c.posting for c in cases])
+        splits = {"all": list(range(len(cases)))}
+        for i, case in enumerate(cases):
+            splits.setdefault(case.split, []).append(i)
+        by_split = {name: score([cases[i] for i in idx], [results[i] for i in idx])
+                    for name, idx in splits.items()}
         table = Table(title=f"enrichment on {len(cases)} labelled postings ({file})")
-        for column in ("metric", "value", "target", ""):
-            table.add_column(column)
-        figures = {"skills precision": scores.precision, "skills recall": scores.recall}
-        for name in ("language", "seniority", "city", "employment_type", "role_family"):
-            figures[f"{name} accuracy"] = scores.accuracy(name)
-        for name, value in figures.items():
-            target = TARGETS.get(name)
-            verdict = "" if target is None or value is None else (
-                "[green]ok[/]" if value >= target else "[red]below target[/]")
-            table.add_row(name, _pct(value), "" if target is None else f"≥ {target}", verdict)
+        table.add_column("metric")
+        for name, idx in splits.items():
+            table.add_column(f"{name} (n={len(idx)})", justify="right")
+        table.add_column("target", justify="right")
+        for metric in ["skills precision", "skills recall",
+                       *(f"{f} accuracy" for f in ("language", "seniority", "city",
+                                                   "employment_type", "role_family"))]:
+            target = TARGETS.get(metric)
+            cells = []
+            for scores in by_split.values():
+                value = (scores.precision if metric == "skills precision" else
+                         scores.recall if metric == "skills recall" else
+                         scores.accuracy(metric.split(" ")[0]))
+                colour = "" if target is None or value is None else (
+                    "green" if value >= target else "red")
+                cells.append(f"[{colour}]{_pct(value)}[/]" if colour else _pct(value))
+            table.add_row(metric, *cells, "" if target is None else f"≥ {target}")
         console.print(table)
         if show_errors:
-            for line in scores.errors:
+            for line in by_split["all"].errors:
                 console.print(line, highlight=False, markup=False)
 
     @app.command("enrich")
