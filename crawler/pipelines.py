@@ -21,6 +21,7 @@ from crawler.crawlrun import CrawlRunRecorder, RunFigures, finish_reason
 from crawler.items import JobPostingItem, PostingGoneItem
 from crawler.observed import observed_at
 from crawler.records import EnrichmentHook, to_record
+from storage import schema
 from storage.db import default_database_url, make_engine, make_session_factory
 from storage.ingest import known_content_hashes, record_close_signal, upsert_postings
 
@@ -35,8 +36,15 @@ logger = logging.getLogger(__name__)
 
 @lru_cache(maxsize=8)
 def _engine(url: str) -> Engine:
-    """One engine per database URL per process (several spiders share it)."""
-    return make_engine(url)
+    """One engine per database URL per process (several spiders share it).
+
+    A database without any schema yet (``scrapy crawl`` on a fresh SQLite file) gets one;
+    one at an older revision is left for ``jobtrends db upgrade``.
+    """
+    engine = make_engine(url)
+    if schema.current_revision(engine) is None:
+        schema.upgrade(engine)
+    return engine
 
 
 class StoragePipeline:

@@ -165,3 +165,30 @@ def test_two_processes_split_one_crawl_through_redis(
         assert len(runs) == 1 and runs[0].status == "complete"  # one shared run
         assert runs[0].pages_fetched >= n
     engine.dispose()
+
+
+def test_scrapy_crawl_and_scrapy_list_work_as_scrapy_users_expect(
+        mockserver: MockServer, tmp_path: Path) -> None:  # noqa: F811
+    from mockserver.harness import ROOT, _env
+
+    sources = _write(tmp_path / "sources.toml", _greenhouse("acme", mockserver.url, "acme"))
+    scrapy = str(Path(__import__("sys").executable).parent / "scrapy")
+    listed = subprocess.run([scrapy, "list"], cwd=ROOT, capture_output=True, text=True,
+                            env=_env(), timeout=60)
+    assert listed.stdout.split() == ["ashby", "greenhouse", "jsonld", "lever", "personio",
+                                     "recruitee", "smartrecruiters", "teamtailor", "workable"]
+    db = tmp_path / "scrapy.db"
+    proc = subprocess.run(
+        [scrapy, "crawl", "greenhouse", "-a", "source=acme", "-a", f"sources_file={sources}",
+         "-s", "JOBTRENDS_ENRICH=false", "-s", "LOG_LEVEL=INFO", *(
+             arg for setting in FAST for arg in ("-s", setting))],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env=_env({"JOBTRENDS_DATABASE_URL": f"sqlite:///{db}"}))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "'item_scraped_count': 2" in proc.stderr
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        run = conn.execute(text("SELECT finish_reason, pages_fetched FROM crawl_runs")).one()
+        assert run.finish_reason == "finished" and run.pages_fetched == 2
+        assert conn.execute(text("SELECT count(*) FROM postings")).scalar_one() == 2
+    engine.dispose()
