@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, union
+from sqlalchemy import exists, func, select, union
 from sqlalchemy.orm import Session
 
 from storage.models import Company, CrawlRun, Posting, PostingLocation
@@ -163,12 +163,21 @@ def resolve_filter(
                 f"country {flt.country!r} is not an ISO 3166-1 alpha-2 code (e.g. 'BE', 'DE'); "
                 f"known: {_listing(lazily_known().countries)}"
             )
-        if country not in lazily_known().countries:
+        stored = session.execute(
+            select(
+                exists().where(Posting.country == country)
+                | exists().where(PostingLocation.country == country)
+            )
+        ).scalar()
+        if not stored:
             raise _unknown("country", country, lazily_known().countries)
     role_family = None
     if flt.role_family is not None:
         role_family = flt.role_family.strip().lower()
-        if role_family not in lazily_known().role_families:
+        stored = session.execute(
+            select(exists().where(Posting.role_family == role_family))
+        ).scalar()
+        if not stored:
             raise _unknown("role family", flt.role_family, lazily_known().role_families)
     company_id = None
     if flt.company is not None:

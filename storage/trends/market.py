@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, aliased
 
 from storage.models import Company, Posting, PostingLocation, TalentPool
 from storage.trends.filters import ResolvedFilter
-from storage.trends.roles import open_at_end, role_members
+from storage.trends.roles import open_at_end, role_rows
 
 
 @dataclass(frozen=True)
@@ -76,15 +76,23 @@ class OpenByCountry:
 
 def open_by_country_for(session: Session, rf: ResolvedFilter, roles: Table) -> OpenByCountry:
     """Open roles per country of any of their postings (main country or a location)."""
-    members = role_members(roles, open_at_end(roles, rf))
+    is_open = open_at_end(roles, rf)
     member = aliased(Posting, name="cp")
+    # the canonical posting's country is in the role table; linked postings' and locations' not
+    linked_countries = (
+        select(member.canonical_id.label("role_id"), member.country.label("country"))
+        .where(member.canonical_id.in_(select(roles.c.role_id).where(is_open, roles.c.linked > 0)))
+        .where(member.country.is_not(None))
+    )
+    own_locations, linked_locations = role_rows(
+        roles, is_open, PostingLocation.posting_id, PostingLocation.country
+    )
+    known = PostingLocation.country.is_not(None)
     role_countries = union(
-        select(members.c.role_id, member.country.label("country"))
-        .join(member, member.id == members.c.posting_id)
-        .where(member.country.is_not(None)),
-        select(members.c.role_id, PostingLocation.country.label("country"))
-        .join(PostingLocation, PostingLocation.posting_id == members.c.posting_id)
-        .where(PostingLocation.country.is_not(None)),
+        select(roles.c.role_id, roles.c.country).where(is_open, roles.c.country.is_not(None)),
+        linked_countries,
+        own_locations.where(known),
+        linked_locations.where(known),
     ).subquery("role_countries")
     n = func.count().label("n")
     rows = session.execute(
@@ -95,7 +103,7 @@ def open_by_country_for(session: Session, rf: ResolvedFilter, roles: Table) -> O
     with_country = session.execute(
         select(func.count(role_countries.c.role_id.distinct()))
     ).scalar_one()
-    total = session.execute(select(func.count()).where(open_at_end(roles, rf))).scalar_one()
+    total = session.execute(select(func.count()).where(is_open)).scalar_one()
     pools: dict[str, int] = {}
     if rf.role_family is not None:
         pools = {

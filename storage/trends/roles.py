@@ -17,6 +17,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -32,15 +34,17 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     or_,
     select,
-    union_all,
+    union,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql import FromClause
 
 from storage.models import Posting, PostingLocation
 from storage.trends.filters import ResolvedFilter
+from storage.trends.sqlfuncs import unindexed
 
 _names = itertools.count()
 
@@ -81,16 +85,76 @@ def _has_country(role_id: ColumnElement[int], country: str) -> ColumnElement[boo
     )
 
 
-def _active_roles_select(rf: ResolvedFilter) -> Select[tuple[object, ...]]:
-    """Lifecycle of the roles active in the window that match the filter."""
+def _touches_window(posting: type[Posting], rf: ResolvedFilter) -> ColumnElement[bool]:
+    """The posting is open or closed after the window start (served by the closed_at index)."""
+    return or_(posting.closed_at.is_(None), posting.closed_at >= rf.window.start)
+
+
+def _filtered(
+    query: Select[Any], r: type[Posting], rf: ResolvedFilter, linked: bool
+) -> Select[Any]:
+    if rf.role_family is not None:
+        query = query.where(r.role_family == rf.role_family)
+    if rf.company_id is not None:
+        query = query.where(r.company_id == rf.company_id)
+    if rf.country is not None:
+        own_location = exists().where(
+            PostingLocation.posting_id == r.id, PostingLocation.country == rf.country
+        )
+        if linked:
+            query = query.where(
+                or_(r.country == rf.country, _has_country(r.id.expression, rf.country))
+            )
+        else:
+            query = query.where(or_(r.country == rf.country, own_location))
+    return query
+
+
+def _is_canonical(posting: type[Posting]) -> ColumnElement[bool]:
+    """``canonical_id IS NULL``, written so that SQLite does not answer it from the canonical_id
+    index: nearly every posting is canonical, the closed_at index is the selective one."""
+    return unindexed(posting.canonical_id).is_(None)
+
+
+def _single_roles_select(rf: ResolvedFilter) -> Select[Any]:
+    """Active roles that are one posting (no linked postings): the posting is the role."""
     w = rf.window
-    # Candidates: a role is active only if one of its postings is open or closed after the start.
-    touching = aliased(Posting, name="t")
-    candidates = (
-        select(func.coalesce(touching.canonical_id, touching.id))
-        .where(or_(touching.closed_at.is_(None), touching.closed_at >= w.start))
-        .scalar_subquery()
+    p = aliased(Posting, name="p")
+    member = aliased(Posting, name="m")
+    query = select(
+        p.id,
+        p.opened_at,
+        p.closed_at,
+        case((p.left_censored, 1), else_=0),
+        literal(0),
+        p.role_family,
+        p.seniority,
+        p.employment_type,
+        p.company_id,
+        p.country,
+    ).where(
+        _touches_window(p, rf),
+        unindexed(p.opened_at) < w.end,  # keep SQLite on the selective closed_at index
+        _is_canonical(p),
+        ~exists().where(member.canonical_id == p.id),
     )
+    return _filtered(query, p, rf, linked=False)
+
+
+def _linked_roles_select(rf: ResolvedFilter) -> Select[Any]:
+    """Active roles made of several postings, with their lifecycle folded over all of them."""
+    w = rf.window
+    # a role is active only if one of its postings is open or closed after the window start
+    t = aliased(Posting, name="t")
+    tm = aliased(Posting, name="tm")
+    role_ids = union(
+        select(t.id).where(
+            _touches_window(t, rf),
+            _is_canonical(t),
+            exists().where(tm.canonical_id == t.id),
+        ),
+        select(t.canonical_id).where(_touches_window(t, rf), t.canonical_id.is_not(None)),
+    ).subquery("linked_ids")
     member = aliased(Posting, name="m")
     groups = (
         select(
@@ -101,28 +165,20 @@ def _active_roles_select(rf: ResolvedFilter) -> Select[tuple[object, ...]]:
             func.max(member.closed_at).label("closed_at"),
             func.min(case((member.left_censored, member.opened_at))).label("censored_opened_at"),
         )
-        .where(member.canonical_id.in_(candidates))
+        .where(member.canonical_id.in_(select(role_ids.c[0])))
         .group_by(member.canonical_id)
         .subquery("g")
     )
     r = aliased(Posting, name="r")
-    # NULL comparisons are false, so a role without linked postings keeps the canonical's values.
     opened_at = case((groups.c.opened_at < r.opened_at, groups.c.opened_at), else_=r.opened_at)
     closed_at = case(
         (r.closed_at.is_(None), None),
-        (groups.c.role_id.is_(None), r.closed_at),
         (groups.c.n_closed < groups.c.n, None),
         (groups.c.closed_at > r.closed_at, groups.c.closed_at),
         else_=r.closed_at,
     )
     left_censored = case(
-        (
-            and_(
-                r.left_censored,
-                or_(groups.c.opened_at.is_(None), groups.c.opened_at >= r.opened_at),
-            ),
-            1,
-        ),
+        (and_(r.left_censored, groups.c.opened_at >= r.opened_at), 1),
         (
             and_(
                 groups.c.censored_opened_at == groups.c.opened_at,
@@ -138,26 +194,20 @@ def _active_roles_select(rf: ResolvedFilter) -> Select[tuple[object, ...]]:
             opened_at,
             closed_at,
             left_censored,
-            func.coalesce(groups.c.n, 0),
+            groups.c.n,
             r.role_family,
             r.seniority,
             r.employment_type,
             r.company_id,
             r.country,
         )
-        .select_from(r)
-        .outerjoin(groups, groups.c.role_id == r.id)
-        .where(r.id.in_(candidates), r.canonical_id.is_(None))
+        .select_from(groups)
+        .join(r, r.id == groups.c.role_id)
+        .where(r.canonical_id.is_(None))
         # the candidate test is necessary, not sufficient: apply the exact window test
         .where(opened_at < w.end, or_(closed_at.is_(None), closed_at >= w.start))
     )
-    if rf.role_family is not None:
-        query = query.where(r.role_family == rf.role_family)
-    if rf.company_id is not None:
-        query = query.where(r.company_id == rf.company_id)
-    if rf.country is not None:
-        query = query.where(or_(r.country == rf.country, _has_country(r.id.expression, rf.country)))
-    return query
+    return _filtered(query, r, rf, linked=True)
 
 
 @contextmanager
@@ -168,11 +218,16 @@ def active_roles(session: Session, rf: ResolvedFilter) -> Iterator[Table]:
     """
     table = _role_table()
     connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        # Temporary tables and sorts in memory rather than in a temporary file. Changing the
+        # setting drops existing temporary tables, so only set it when it differs.
+        if connection.exec_driver_sql("PRAGMA temp_store").scalar() != 2:
+            connection.exec_driver_sql("PRAGMA temp_store = MEMORY")
     table.create(connection)
     try:
-        connection.execute(
-            insert(table).from_select(list(table.c.keys()), _active_roles_select(rf))
-        )
+        columns = list(table.c.keys())
+        connection.execute(insert(table).from_select(columns, _single_roles_select(rf)))
+        connection.execute(insert(table).from_select(columns, _linked_roles_select(rf)))
         yield table
     finally:
         table.drop(connection)
@@ -183,15 +238,97 @@ def open_at_end(roles: FromClause, rf: ResolvedFilter) -> ColumnElement[bool]:
     return or_(roles.c.closed_at.is_(None), roles.c.closed_at >= rf.window.end)
 
 
-def role_members(roles: Table, where: ColumnElement[bool] | None = None) -> FromClause:
-    """(role_id, posting_id) for every posting of the roles (matching ``where``), canonical too."""
-    member = aliased(Posting, name="mm")
-    own = select(roles.c.role_id, roles.c.role_id.label("posting_id"))
-    linked = (
-        select(roles.c.role_id, member.id.label("posting_id"))
-        .join(member, member.canonical_id == roles.c.role_id)
-        .where(roles.c.linked > 0)
-    )
+def role_rows(
+    roles: Table,
+    where: ColumnElement[bool] | None,
+    posting_id: InstrumentedAttribute[int],
+    *columns: InstrumentedAttribute[Any],
+) -> tuple[Select[Any], Select[Any]]:
+    """``(role_id, *columns)`` of a posting-keyed table's rows, for every posting of the roles.
+
+    Two selects (the canonical postings' rows, the linked postings' rows) that callers union.
+    Both are driven by the small role table through ``IN`` lists, so they probe the
+    ``posting_id`` indexes instead of scanning the big tables.
+    """
+    ids = select(roles.c.role_id)
+    linked_ids = select(roles.c.role_id).where(roles.c.linked > 0)
     if where is not None:
-        own, linked = own.where(where), linked.where(where)
-    return union_all(own, linked).subquery("members")
+        ids, linked_ids = ids.where(where), linked_ids.where(where)
+    member = aliased(Posting, name="mm")
+    own = select(posting_id.label("role_id"), *columns).where(posting_id.in_(ids))
+    linked = (
+        select(member.canonical_id.label("role_id"), *columns)
+        .join_from(member, posting_id.class_, posting_id == member.id)
+        .where(member.canonical_id.in_(linked_ids))
+    )
+    return own, linked
+
+
+@dataclass(frozen=True)
+class RoleValueCounts:
+    """How many roles have each value tuple, and how many roles have any value at all."""
+
+    counts: dict[tuple[Any, ...], int]
+    roles_with_value: int
+
+
+def _same(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[bool]:
+    return or_(a == b, and_(a.is_(None), b.is_(None)))
+
+
+def count_role_values(
+    session: Session,
+    roles: Table,
+    where: ColumnElement[bool] | None,
+    child: Table,
+    values: tuple[str, ...],
+) -> RoleValueCounts:
+    """Count roles per distinct ``values`` of ``child`` rows (keyed by ``posting_id``) of any of
+    their postings; rows whose first value is NULL are ignored.
+
+    The canonical postings' rows are aggregated in SQL straight from the ``posting_id`` index
+    (driven by ``IN`` lists over the small role table). Linked postings add only the values
+    their canonical posting lacks, so no role is counted twice for a value.
+    """
+    pid = child.c.posting_id
+    cols = [child.c[v] for v in values]
+    known = cols[0].is_not(None)
+    ids = select(roles.c.role_id)
+    linked_ids = select(roles.c.role_id).where(roles.c.linked > 0)
+    if where is not None:
+        ids, linked_ids = ids.where(where), linked_ids.where(where)
+    counts: dict[tuple[Any, ...], int] = {}
+    own = select(*cols, func.count(pid.distinct())).where(pid.in_(ids), known).group_by(*cols)
+    for *key, n in session.execute(own):
+        counts[tuple(key)] = int(n)
+    own_roles = session.execute(
+        select(func.count(pid.distinct())).where(pid.in_(ids), known)
+    ).scalar_one()
+
+    member = aliased(Posting, name="vm")
+    canonical_row = child.alias("vc")
+    extra = (
+        select(member.canonical_id.label("role_id"), *cols)
+        .join_from(member, child, pid == member.id)
+        .where(member.canonical_id.in_(linked_ids), known)
+        .where(
+            ~exists().where(
+                canonical_row.c.posting_id == member.canonical_id,
+                *(_same(canonical_row.c[v], child.c[v]) for v in values),
+            )
+        )
+        .distinct()
+        .subquery("extra")
+    )
+    extra_cols = [extra.c[v] for v in values]
+    for *key, n in session.execute(select(*extra_cols, func.count()).group_by(*extra_cols)):
+        counts[tuple(key)] = counts.get(tuple(key), 0) + int(n)
+    own_value = child.alias("vo")
+    extra_roles = session.execute(
+        select(func.count(extra.c.role_id.distinct())).where(
+            ~exists().where(
+                own_value.c.posting_id == extra.c.role_id, own_value.c[values[0]].is_not(None)
+            )
+        )
+    ).scalar_one()
+    return RoleValueCounts(counts, int(own_roles) + int(extra_roles))

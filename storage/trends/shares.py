@@ -8,13 +8,17 @@ as ``unknown``, so "40% Mid-Senior" means 40% of the roles whose level is known.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import PostingLocation, PostingSkill, Skill
 from storage.trends.filters import ResolvedFilter
-from storage.trends.roles import role_members
+from storage.trends.roles import count_role_values
+
+_locations = cast(Table, PostingLocation.__table__)
+_posting_skills = cast(Table, PostingSkill.__table__)
 
 MIN_SUPPORT = 20  # below this many roles behind a share, reports flag it as thin
 
@@ -78,22 +82,9 @@ def attribute_shares(
 
 def city_shares_for(session: Session, rf: ResolvedFilter, roles: Table) -> ShareTable:
     """Shares of active roles per (city, country) of any of their postings' locations."""
-    members = role_members(roles)
-    role_cities = (
-        select(members.c.role_id, PostingLocation.city, PostingLocation.country)
-        .join(PostingLocation, PostingLocation.posting_id == members.c.posting_id)
-        .where(PostingLocation.city.is_not(None))
-        .distinct()
-        .subquery("role_cities")
-    )
-    rows = session.execute(
-        select(role_cities.c.city, role_cities.c.country, func.count()).group_by(
-            role_cities.c.city, role_cities.c.country
-        )
-    ).all()
-    base = session.execute(select(func.count(role_cities.c.role_id.distinct()))).scalar_one()
-    total = _active_count(session, rf, roles)
-    return _table("city", total, int(base), [(str(c), k, int(n)) for c, k, n in rows])
+    cities = count_role_values(session, roles, None, _locations, ("city", "country"))
+    rows = [(str(city), country, n) for (city, country), n in cities.counts.items()]
+    return _table("city", _active_count(session, rf, roles), cities.roles_with_value, rows)
 
 
 @dataclass(frozen=True)
@@ -118,23 +109,16 @@ class SkillCounts:
 
 def skill_counts_for(session: Session, rf: ResolvedFilter, roles: Table, limit: int) -> SkillCounts:
     """The ``limit`` skills most asked for by active roles (a role counts once per skill)."""
-    members = role_members(roles)
-    role_skills = (
-        select(members.c.role_id, PostingSkill.skill_id)
-        .join(PostingSkill, PostingSkill.posting_id == members.c.posting_id)
-        .distinct()
-        .subquery("role_skills")
-    )
-    n = func.count().label("n")
-    rows = session.execute(
-        select(Skill.name, Skill.category, n)
-        .join(role_skills, role_skills.c.skill_id == Skill.id)
-        .group_by(Skill.id, Skill.name, Skill.category)
-        .order_by(n.desc(), Skill.name)
-        .limit(limit)
-    ).all()
+    counts = count_role_values(session, roles, None, _posting_skills, ("skill_id",)).counts
+    names = {
+        skill_id: (name, category)
+        for skill_id, name, category in session.execute(
+            select(Skill.id, Skill.name, Skill.category).where(Skill.id.in_([k[0] for k in counts]))
+        )
+    }
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], names[kv[0][0]][0]))[:limit]
     base = _active_count(session, rf, roles)
     return SkillCounts(
         base,
-        tuple(SkillCount(s, c, int(k), int(k) / base if base else 0.0) for s, c, k in rows),
+        tuple(SkillCount(*names[key[0]], n, n / base if base else 0.0) for key, n in ranked),
     )

@@ -35,3 +35,29 @@ def _epoch_day_sqlite(element: epoch_day, compiler: SQLCompiler, **kw: Any) -> s
 def _epoch_day_postgresql(element: epoch_day, compiler: SQLCompiler, **kw: Any) -> str:
     arg = compiler.process(element.clauses, **kw)
     return f"(CAST({arg} AS DATE) - DATE '1970-01-01')"
+
+
+class unindexed(FunctionElement[Any]):  # noqa: N801
+    """The same value, hidden from SQLite's index choice (SQLite's documented unary ``+``).
+
+    SQLite plans without statistics; where it would pick an unselective index (``canonical_id
+    IS NULL`` matches nearly every posting) this steers it to the selective one. PostgreSQL
+    plans from statistics and gets the bare expression.
+    """
+
+    inherit_cache = True
+    name = "unindexed"
+
+    @property
+    def type(self) -> Any:  # type: ignore[override]
+        return self.clauses.clauses[0].type
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
+@compiles(unindexed, "postgresql")
+def _unindexed_postgresql(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
