@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Column, MetaData, Table
+from sqlalchemy import Column, Engine, MetaData, Table
 from sqlalchemy.orm import Session
 
 from storage import ingest, models, schema
@@ -64,7 +64,9 @@ def chunks(n: int, size: int) -> Iterator[tuple[int, int]]:
         yield start, min(start + size, n)
 
 
-def timed_crawl(engine, n: int, per_call: int, children: bool, observed_at: datetime) -> float:  # type: ignore[no-untyped-def]
+def timed_crawl(
+    engine: Engine, n: int, per_call: int, children: bool, observed_at: datetime
+) -> float:
     elapsed = 0.0
     with Session(engine) as session:
         run_id = ingest.start_crawl_run(session, "bench", kind="bench", observed_at=observed_at)
@@ -78,7 +80,7 @@ def timed_crawl(engine, n: int, per_call: int, children: bool, observed_at: date
     return elapsed
 
 
-def timed_baseline(engine, n: int, per_call: int, children: bool) -> float:  # type: ignore[no-untyped-def]
+def timed_baseline(engine: Engine, n: int, per_call: int, children: bool) -> float:
     bare = Table(
         "bare_postings",
         MetaData(),
