@@ -82,7 +82,7 @@ def time_to_fill(session: Session, flt: TrendFilter, weeks: int = DEFAULT_WEEKS)
 def seniority_shares(session: Session, flt: TrendFilter, weeks: int = DEFAULT_WEEKS) -> ShareTable:
     """Shares of roles active in the window per seniority level."""
     return _run(
-        session, flt, weeks, lambda rf, roles: attribute_shares(session, rf, roles, "seniority")
+        session, flt, weeks, lambda rf, roles: attribute_shares(session, rf, roles, "seniority")[0]
     )
 
 
@@ -94,7 +94,7 @@ def employment_type_shares(
         session,
         flt,
         weeks,
-        lambda rf, roles: attribute_shares(session, rf, roles, "employment_type"),
+        lambda rf, roles: attribute_shares(session, rf, roles, "employment_type")[0],
     )
 
 
@@ -157,13 +157,16 @@ def trend_summary(
 def _summary(
     session: Session, rf: ResolvedFilter, roles: Table, skills_limit: int, companies_limit: int
 ) -> TrendSummary:
+    seniority, employment_type = attribute_shares(
+        session, rf, roles, "seniority", "employment_type"
+    )
     return TrendSummary(
         filter=rf.filter,
         window=rf.window,
         weekly_flow=weekly_flow_for(session, rf, roles),
         time_to_fill=time_to_fill_for(session, rf, roles),
-        seniority=attribute_shares(session, rf, roles, "seniority"),
-        employment_type=attribute_shares(session, rf, roles, "employment_type"),
+        seniority=seniority,
+        employment_type=employment_type,
         cities=city_shares_for(session, rf, roles),
         skills=skill_counts_for(session, rf, roles, skills_limit),
         top_companies=top_companies_for(session, rf, roles, companies_limit),

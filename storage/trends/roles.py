@@ -218,11 +218,13 @@ def active_roles(session: Session, rf: ResolvedFilter) -> Iterator[Table]:
     """
     table = _role_table()
     connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        # Temporary tables and sorts in memory rather than in a temporary file. Changing the
-        # setting drops existing temporary tables, so only set it when it differs.
-        if connection.exec_driver_sql("PRAGMA temp_store").scalar() != 2:
-            connection.exec_driver_sql("PRAGMA temp_store = MEMORY")
+    # SQLite: temporary tables and sorts in memory rather than in a temporary file. Changing the
+    # setting drops existing temporary tables, so only set it when it differs.
+    if (
+        connection.dialect.name == "sqlite"
+        and connection.exec_driver_sql("PRAGMA temp_store").scalar() != 2
+    ):
+        connection.exec_driver_sql("PRAGMA temp_store = MEMORY")
     table.create(connection)
     try:
         columns = list(table.c.keys())
@@ -269,7 +271,7 @@ class RoleValueCounts:
     """How many roles have each value tuple, and how many roles have any value at all."""
 
     counts: dict[tuple[Any, ...], int]
-    roles_with_value: int
+    roles_with_value: int | None  # None when not asked for
 
 
 def _same(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[bool]:
@@ -282,6 +284,8 @@ def count_role_values(
     where: ColumnElement[bool] | None,
     child: Table,
     values: tuple[str, ...],
+    *,
+    count_roles: bool = True,
 ) -> RoleValueCounts:
     """Count roles per distinct ``values`` of ``child`` rows (keyed by ``posting_id``) of any of
     their postings; rows whose first value is NULL are ignored.
@@ -301,9 +305,11 @@ def count_role_values(
     own = select(*cols, func.count(pid.distinct())).where(pid.in_(ids), known).group_by(*cols)
     for *key, n in session.execute(own):
         counts[tuple(key)] = int(n)
-    own_roles = session.execute(
-        select(func.count(pid.distinct())).where(pid.in_(ids), known)
-    ).scalar_one()
+    own_roles = 0
+    if count_roles:
+        own_roles = session.execute(
+            select(func.count(pid.distinct())).where(pid.in_(ids), known)
+        ).scalar_one()
 
     member = aliased(Posting, name="vm")
     canonical_row = child.alias("vc")
@@ -323,6 +329,8 @@ def count_role_values(
     extra_cols = [extra.c[v] for v in values]
     for *key, n in session.execute(select(*extra_cols, func.count()).group_by(*extra_cols)):
         counts[tuple(key)] = counts.get(tuple(key), 0) + int(n)
+    if not count_roles:
+        return RoleValueCounts(counts, None)
     own_value = child.alias("vo")
     extra_roles = session.execute(
         select(func.count(extra.c.role_id.distinct())).where(

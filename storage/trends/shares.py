@@ -7,6 +7,7 @@ as ``unknown``, so "40% Mid-Senior" means 40% of the roles whose level is known.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -53,7 +54,7 @@ class ShareTable:
 
 
 def _table(
-    dimension: str, total: int, base: int, rows: list[tuple[str, str | None, int]]
+    dimension: str, total: int, base: int, rows: Sequence[tuple[str, str | None, int]]
 ) -> ShareTable:
     ordered = sorted(rows, key=lambda r: (-r[2], r[0], r[1] or ""))
     shares = tuple(
@@ -68,23 +69,32 @@ def _active_count(session: Session, rf: ResolvedFilter, roles: Table) -> int:
 
 
 def attribute_shares(
-    session: Session, rf: ResolvedFilter, roles: Table, attribute: str
-) -> ShareTable:
-    """Shares of active roles by one attribute of their canonical posting."""
-    column = roles.c[attribute]
-    rows = session.execute(select(column, func.count()).group_by(column)).all()
-    known: list[tuple[str, str | None, int]] = [
-        (str(v), None, int(n)) for v, n in rows if v is not None
-    ]
-    total = sum(int(n) for _, n in rows)
-    return _table(attribute, total, sum(n for _, _, n in known), known)
+    session: Session, rf: ResolvedFilter, roles: Table, *attributes: str
+) -> tuple[ShareTable, ...]:
+    """Shares of active roles by attributes of their canonical posting (one table each).
+
+    One pass groups by all the attributes together; each table is a margin of it.
+    """
+    columns = [roles.c[a] for a in attributes]
+    rows = session.execute(select(*columns, func.count()).group_by(*columns)).all()
+    total = sum(int(row[-1]) for row in rows)
+    tables = []
+    for i, attribute in enumerate(attributes):
+        margin: dict[str, int] = {}
+        for row in rows:
+            if row[i] is not None:
+                margin[str(row[i])] = margin.get(str(row[i]), 0) + int(row[-1])
+        known = [(value, None, n) for value, n in margin.items()]
+        tables.append(_table(attribute, total, sum(margin.values()), known))
+    return tuple(tables)
 
 
 def city_shares_for(session: Session, rf: ResolvedFilter, roles: Table) -> ShareTable:
     """Shares of active roles per (city, country) of any of their postings' locations."""
     cities = count_role_values(session, roles, None, _locations, ("city", "country"))
     rows = [(str(city), country, n) for (city, country), n in cities.counts.items()]
-    return _table("city", _active_count(session, rf, roles), cities.roles_with_value, rows)
+    with_city = cities.roles_with_value or 0
+    return _table("city", _active_count(session, rf, roles), with_city, rows)
 
 
 @dataclass(frozen=True)
@@ -109,7 +119,9 @@ class SkillCounts:
 
 def skill_counts_for(session: Session, rf: ResolvedFilter, roles: Table, limit: int) -> SkillCounts:
     """The ``limit`` skills most asked for by active roles (a role counts once per skill)."""
-    counts = count_role_values(session, roles, None, _posting_skills, ("skill_id",)).counts
+    counts = count_role_values(
+        session, roles, None, _posting_skills, ("skill_id",), count_roles=False
+    ).counts
     names = {
         skill_id: (name, category)
         for skill_id, name, category in session.execute(
