@@ -7,6 +7,7 @@ must report about it.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import uuid
@@ -18,6 +19,7 @@ from functools import cached_property
 from itertools import accumulate
 
 from jobtrends.simulator import vocab
+from storage.companies import normalize_title
 
 KIND_GREENHOUSE = "greenhouse"
 KIND_LEVER = "lever"
@@ -188,6 +190,10 @@ class Market:
             lines.append("[[source]]")
             lines.append(f'name = "{s.name}"')
             lines.append(f'kind = "{s.kind}"')
+            if s.company is not None:
+                # Lever's API does not name the company: the operator does, per board
+                name = next(c.name for c in self.companies if c.key == s.company)
+                lines.append(f"company_name = {json.dumps(name, ensure_ascii=False)}")
             if s.kind == KIND_GREENHOUSE:
                 lines.append(f'board = "{s.key}"')
                 lines.append(f'base_url = "{base}/greenhouse"')
@@ -195,10 +201,15 @@ class Market:
                 lines.append(f'site = "{s.key}"')
                 lines.append(f'base_url = "{base}/lever"')
             else:
-                url = (f"{base}/boards/{s.key}/sitemap.xml" if s.key in SITEMAP_BOARDS
-                       else f"{base}/boards/{s.key}/jobs")
-                lines.append(f'start_urls = ["{url}"]')
+                if s.key in SITEMAP_BOARDS:
+                    lines.append(f'start_urls = ["{base}/boards/{s.key}/sitemap.xml"]')
+                else:
+                    lines.append(f'start_urls = ["{base}/boards/{s.key}/jobs"]')
+                    lines.append('link_selector = "a.job-link"')
             lines.append(f'country = "{s.country}"')
+            # the simulator runs on this machine: no need to be polite to it
+            lines.append("download_delay = 0")
+            lines.append("concurrency = 8")
             lines.append("")
         return "\n".join(lines)
 
@@ -365,15 +376,16 @@ def build_market(config: MarketConfig | None = None) -> Market:
         placements[ats.name].append(Placement(idx, ats.name, _ats_id(cfg, ats.kind, idx)))
     # The same role cross-posted on the country's job board: never from the failing source (its
     # failed week would make the two copies' lifecycles legitimately differ), and only roles
-    # whose company/title/city is unique, so the copy can only be matched to its own role.
-    keys = Counter((r.company, r.title, r.cities) for r in roles)
+    # whose (company, normalized title) is unique, so the copy can only be matched to its own
+    # role even by a matcher that cannot tell cities apart.
+    keys = Counter((r.company, normalize_title(r.title)) for r in roles)
     for role in roles:
         company = companies[role.company]
         if company.kind == KIND_JSONLD or rng.random() >= cfg.cross_post_share:
             continue
         if by_company[company.key].name == failing_source:
             continue
-        if keys[(role.company, role.title, role.cities)] > 1:
+        if keys[(role.company, normalize_title(role.title))] > 1:
             continue
         board_source = f"board-{BOARD_OF_COUNTRY[company.country]}"
         placements[board_source].append(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from jobtrends.simulator.content import description, location_label
 from jobtrends.simulator.market import Market, Placement
 from jobtrends.simulator.truth import claimed_opening
-from jobtrends.simulator.vocab import CITIES
+from jobtrends.simulator.vocab import CITIES, skill_label
 from storage.ingest import finish_crawl_run, start_crawl_run, upsert_postings
 from storage.lifecycle import reconcile
 from storage.records import LocationRecord, PostingRecord, SkillRecord
@@ -46,7 +46,7 @@ def posting_record(market: Market, p: Placement) -> PostingRecord:
         role_family=role.family,
         enrichment_version=REPLAY_ENRICHMENT_VERSION,
         locations=[LocationRecord(city=c, country=CITIES[c][0], raw=c) for c in role.cities],
-        skills=[SkillRecord(name=s) for s in role.skills],
+        skills=[SkillRecord(name=skill_label(s)) for s in role.skills],
     )
 
 

@@ -92,14 +92,14 @@ BASE_TITLES: dict[str, dict[str, tuple[str, ...]]] = {
 # family -> language -> internship title (interns get a title of their own)
 INTERN_TITLES: dict[str, dict[str, str]] = {
     "ml-engineer": {"en": "Machine Learning Intern", "fr": "Stagiaire Machine Learning",
-                    "nl": "Stagiair Machine Learning"},
+                    "nl": "Stagiair Machine Learning Engineer"},
     "data-scientist": {"en": "Data Science Intern", "fr": "Stagiaire Data Science",
-                       "nl": "Stagiair Data Science"},
+                       "nl": "Stagiair Data Scientist"},
     "data-engineer": {"en": "Data Engineering Intern", "fr": "Stagiaire Data Engineering",
-                      "nl": "Stagiair Data Engineering"},
+                      "nl": "Stagiair Data Engineer"},
     "software-engineer": {"en": "Software Engineering Intern",
                           "fr": "Stagiaire Développement Logiciel",
-                          "nl": "Stagiair Softwareontwikkeling"},
+                          "nl": "Stagiair Software Engineer"},
 }
 
 DIRECTOR_TITLES: dict[str, dict[str, str]] = {
@@ -117,7 +117,8 @@ DIRECTOR_TITLES: dict[str, dict[str, str]] = {
 # seniority -> language -> (prefix, suffix) markers added to a base title
 LEVEL_MARKERS: dict[str, dict[str, tuple[str, str]]] = {
     "Entry level": {"en": ("Junior ", ""), "fr": ("", " Junior"), "nl": ("Junior ", "")},
-    "Associate": {"en": ("Medior ", ""), "fr": ("", " Confirmé"), "nl": ("Medior ", "")},
+    # French titles rarely mark this level ("confirmé" reads as experienced): years tell it
+    "Associate": {"en": ("Medior ", ""), "fr": ("", ""), "nl": ("Medior ", "")},
     "Mid-Senior level": {"en": ("Senior ", ""), "fr": ("", " Senior"), "nl": ("Senior ", "")},
 }
 
@@ -134,13 +135,22 @@ YEARS_BY_LEVEL: dict[str, tuple[int, int]] = {
 SKILLS_BY_FAMILY: dict[str, tuple[str, ...]] = {
     "ml-engineer": ("Python", "PyTorch", "TensorFlow", "Kubernetes", "Docker", "MLflow", "AWS",
                     "SQL", "scikit-learn"),
-    "data-scientist": ("Python", "SQL", "pandas", "scikit-learn", "Tableau", "Apache Spark",
+    "data-scientist": ("Python", "SQL", "Pandas", "scikit-learn", "Tableau", "Apache Spark",
                        "PyTorch", "NumPy"),
     "data-engineer": ("SQL", "Python", "Apache Spark", "Apache Airflow", "dbt", "Apache Kafka",
                       "Snowflake", "AWS", "Microsoft Azure", "Google Cloud Platform"),
     "software-engineer": ("Java", "TypeScript", "Python", "Kubernetes", "Docker", "PostgreSQL",
                           "React", "Golang"),
 }
+
+# names as the enrichment taxonomy spells the skill, where the posting text says it otherwise
+SKILL_LABELS = {"Golang": "Go"}
+
+
+def skill_label(text: str) -> str:
+    """The canonical skill name of a skill as the simulated postings write it."""
+    return SKILL_LABELS.get(text, text)
+
 
 INDUSTRIES = (
     "Software Development", "Financial Services", "Biotechnology", "Logistics", "Energy",
