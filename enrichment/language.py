@@ -24,6 +24,34 @@ PREFIX_CHARS = 240
 OVERRIDE_CONFIDENCE = 0.9
 
 
+# Below this confidence lingua is unsure (short, technology-heavy text: "Python and SQL in
+# Antwerp, permanent contract" reads as German to trigrams); function words then decide.
+UNSURE = 0.6
+_FUNCTION_WORDS = {
+    "en": frozenset(
+        "the and for with our you we of to is are will your this an in on".split()  # noqa: SIM905
+    ),
+    "fr": frozenset(
+        "le la les des et pour avec nous vous une un du au aux est sont votre".split()  # noqa: SIM905
+    ),
+    "nl": frozenset(
+        "het een en voor met wij we je jij van op ons onze bent is zijn bij".split()  # noqa: SIM905
+    ),
+    "de": frozenset(
+        "der die das und für mit wir du ein eine von zu ist sind bei unser".split()  # noqa: SIM905
+    ),
+}
+
+
+def _function_word_vote(sample: str) -> str | None:
+    """The language whose function words clearly dominate ``sample``, if one does."""
+    words = sample.lower().split()
+    counts = sorted(((sum(w in fw for w in words), lang) for lang, fw in _FUNCTION_WORDS.items()),
+                    reverse=True)
+    (best, lang), (second, _) = counts[0], counts[1]
+    return lang if best >= 2 and best >= 2 * second else None
+
+
 # Below this many characters trigrams alone guess poorly: the high-accuracy models decide.
 SHORT_TEXT = 120
 
@@ -65,8 +93,12 @@ def detect_language(sample: str, declared: str | None = None) -> str:
         if best_iso != hint and best.value >= OVERRIDE_CONFIDENCE:
             return best_iso
         return hint
-    found = detector.detect_language_of(sample)
-    return _ISO[found] if found is not None else DEFAULT_LANGUAGE
+    confidences = detector.compute_language_confidence_values(sample)
+    if not confidences:
+        return _function_word_vote(sample) or DEFAULT_LANGUAGE
+    if confidences[0].value < UNSURE:
+        return _function_word_vote(sample) or _ISO[confidences[0].language]
+    return _ISO[confidences[0].language]
 
 
 def normalize_language(value: str | None) -> str | None:

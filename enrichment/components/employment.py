@@ -61,7 +61,9 @@ class EmploymentRules(DataComponent):
         unknown = sorted({t for t in named if t is not None and t not in TYPES})
         if unknown:
             raise EnrichmentConfigError(f"{path}: unknown employment types {unknown}; use {TYPES}")
-        get_lexicon(self.nlp, self.name).add(NAMESPACE, LOWER, phrases)
+        lexicon = get_lexicon(self.nlp, self.name)
+        lexicon.reset(NAMESPACE)
+        lexicon.add(NAMESPACE, LOWER, phrases)
 
     def from_source(self, value: str | None) -> str | None:
         if not value:

@@ -75,6 +75,14 @@ class Lexicon:
         if docs:
             self._matchers[attr].add(label, docs)
 
+    def reset(self, namespace: str) -> None:
+        """Forget a namespace's phrases (a component reloading its data file)."""
+        for attr, matcher in self._matchers.items():
+            label = f"{namespace}\x1f{attr}"
+            if label in matcher:
+                matcher.remove(label)
+            self._payloads.pop((attr, namespace), None)
+
     def __call__(self, doc: Doc) -> Doc:
         found: dict[str, list[TermMatch]] = defaultdict(list)
         for attr, matcher in self._matchers.items():

@@ -98,6 +98,7 @@ class SkillMatcher(DataComponent):
                     # the tokenizer keeps "R." together (like an initial) at a sentence end
                     in_context.append((alias + ".", (index, True)))
         lexicon = get_lexicon(self.nlp, self.name)
+        lexicon.reset(NAMESPACE)
         lexicon.add(NAMESPACE, LOWER, always_lower)
         lexicon.add(NAMESPACE, ORTH, always_exact + in_context)
 
