@@ -187,7 +187,7 @@ def run_demo(config: DemoConfig, progress: Progress = _quiet) -> DemoResult:
                 _crawl_week(db_url, sources, market.crawl_time(week), log)
                 week_done(week, time.perf_counter() - t0)
         else:
-            crawl_weeks_in_process(market, server, db_url, sources, week_done)
+            crawl_weeks_in_process(market, server, db_url, sources, week_done, log)
     with Session(engine) as session:
         companies_csv = _write_csv(out / "companies.csv", market.company_rows())
         pools_csv = _write_csv(out / "talent_pools.csv", market.talent_pool_rows())
@@ -230,7 +230,8 @@ def write_truth(path: Path, market: Market, truth: GroundTruth) -> Path:
 # --- crawling ----------------------------------------------------------------------------------
 
 def crawl_weeks_in_process(market: Market, server: MarketServer, db_url: str, sources_file: Path,
-                           on_week: Callable[[int, float], None]) -> None:
+                           on_week: Callable[[int, float], None],
+                           log_file: Path | None = None) -> None:
     """Crawl every simulated week in this process: one reactor, many rounds of crawlers.
 
     Twisted's reactor cannot restart, so instead of one ``jobtrends crawl`` per week this keeps
@@ -247,7 +248,9 @@ def crawl_weeks_in_process(market: Market, server: MarketServer, db_url: str, so
     from storage.lifecycle import reconcile
 
     sources = load_sources(sources_file)
-    quiet = {"LOG_LEVEL": "WARNING", "LOGSTATS_INTERVAL": 0}
+    quiet: dict[str, Any] = {"LOG_LEVEL": "WARNING", "LOGSTATS_INTERVAL": 0}
+    if log_file is not None:
+        quiet["LOG_FILE"] = str(log_file)  # the crawl's warnings go to the log, not the screen
     process = AsyncCrawlerProcess(crawl_settings(db_url=db_url, overrides=quiet))
     engine = make_engine(db_url)
     failure: list[BaseException] = []
