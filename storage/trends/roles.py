@@ -29,15 +29,17 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Update,
     and_,
     case,
+    delete,
     exists,
     func,
     insert,
     literal,
     or_,
     select,
-    union,
+    update,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql import FromClause
@@ -90,73 +92,80 @@ def _touches_window(posting: type[Posting], rf: ResolvedFilter) -> ColumnElement
     return or_(posting.closed_at.is_(None), posting.closed_at >= rf.window.start)
 
 
-def _filtered(
-    query: Select[Any], r: type[Posting], rf: ResolvedFilter, linked: bool
-) -> Select[Any]:
-    if rf.role_family is not None:
-        query = query.where(r.role_family == rf.role_family)
-    if rf.company_id is not None:
-        query = query.where(r.company_id == rf.company_id)
-    if rf.country is not None:
-        own_location = exists().where(
-            PostingLocation.posting_id == r.id, PostingLocation.country == rf.country
-        )
-        if linked:
-            query = query.where(
-                or_(r.country == rf.country, _has_country(r.id.expression, rf.country))
-            )
-        else:
-            query = query.where(or_(r.country == rf.country, own_location))
-    return query
-
-
 def _is_canonical(posting: type[Posting]) -> ColumnElement[bool]:
     """``canonical_id IS NULL``, written so that SQLite does not answer it from the canonical_id
     index: nearly every posting is canonical, the closed_at index is the selective one."""
     return unindexed(posting.canonical_id).is_(None)
 
 
-def _single_roles_select(rf: ResolvedFilter) -> Select[Any]:
-    """Active roles that are one posting (no linked postings): the posting is the role."""
-    w = rf.window
-    p = aliased(Posting, name="p")
-    member = aliased(Posting, name="m")
-    query = select(
+def _attribute_conditions(p: type[Posting], rf: ResolvedFilter) -> list[ColumnElement[bool]]:
+    """Filter conditions on a role's own (canonical posting's) attributes."""
+    conditions: list[ColumnElement[bool]] = []
+    if rf.role_family is not None:
+        conditions.append(p.role_family == rf.role_family)
+    if rf.company_id is not None:
+        conditions.append(p.company_id == rf.company_id)
+    return conditions
+
+
+def _role_row(p: type[Posting], linked: ColumnElement[int]) -> list[Any]:
+    """A canonical posting as a role row, before its linked postings are folded in."""
+    return [
         p.id,
         p.opened_at,
         p.closed_at,
         case((p.left_censored, 1), else_=0),
-        literal(0),
+        linked,
         p.role_family,
         p.seniority,
         p.employment_type,
         p.company_id,
         p.country,
-    ).where(
-        _touches_window(p, rf),
-        unindexed(p.opened_at) < w.end,  # keep SQLite on the selective closed_at index
-        _is_canonical(p),
-        ~exists().where(member.canonical_id == p.id),
-    )
-    return _filtered(query, p, rf, linked=False)
+    ]
 
 
-def _linked_roles_select(rf: ResolvedFilter) -> Select[Any]:
-    """Active roles made of several postings, with their lifecycle folded over all of them."""
-    w = rf.window
-    # a role is active only if one of its postings is open or closed after the window start
-    t = aliased(Posting, name="t")
-    tm = aliased(Posting, name="tm")
-    role_ids = union(
-        select(t.id).where(
-            _touches_window(t, rf),
-            _is_canonical(t),
-            exists().where(tm.canonical_id == t.id),
-        ),
-        select(t.canonical_id).where(_touches_window(t, rf), t.canonical_id.is_not(None)),
-    ).subquery("linked_ids")
+def _canonical_candidates(rf: ResolvedFilter) -> Select[Any]:
+    """Canonical postings open or closed after the window start (one pass, closed_at index).
+
+    ``linked`` says whether other postings point to it; those roles are refined afterwards, so
+    the exact window and country tests here only hold for roles of one posting.
+    """
+    p = aliased(Posting, name="p")
     member = aliased(Posting, name="m")
-    groups = (
+    has_linked = exists().where(member.canonical_id == p.id)
+    query = select(*_role_row(p, case((has_linked, 1), else_=0))).where(
+        _touches_window(p, rf),
+        _is_canonical(p),
+        # an expression, to keep SQLite on the selective closed_at index
+        or_(unindexed(p.opened_at) < rf.window.end, has_linked),
+        *_attribute_conditions(p, rf),
+    )
+    if rf.country is not None:
+        own_location = exists().where(
+            PostingLocation.posting_id == p.id, PostingLocation.country == rf.country
+        )
+        query = query.where(or_(p.country == rf.country, own_location, has_linked))
+    return query
+
+
+def _roles_reached_through_links(rf: ResolvedFilter, roles: Table) -> Select[Any]:
+    """Roles whose canonical posting closed before the window but a linked posting did not."""
+    member = aliased(Posting, name="m")
+    r = aliased(Posting, name="r")
+    member_roles = select(member.canonical_id).where(
+        _touches_window(member, rf), unindexed(member.canonical_id).is_not(None)
+    )
+    return select(*_role_row(r, literal(1))).where(
+        r.id.in_(member_roles),
+        r.id.not_in(select(roles.c.role_id)),
+        *_attribute_conditions(r, rf),
+    )
+
+
+def _fold_linked_postings(roles: Table) -> Update:
+    """Give roles with linked postings their group lifecycle (see the module docstring)."""
+    member = aliased(Posting, name="m")
+    g = (
         select(
             member.canonical_id.label("role_id"),
             func.count().label("n"),
@@ -165,49 +174,37 @@ def _linked_roles_select(rf: ResolvedFilter) -> Select[Any]:
             func.max(member.closed_at).label("closed_at"),
             func.min(case((member.left_censored, member.opened_at))).label("censored_opened_at"),
         )
-        .where(member.canonical_id.in_(select(role_ids.c[0])))
+        .where(member.canonical_id.in_(select(roles.c.role_id).where(roles.c.linked > 0)))
         .group_by(member.canonical_id)
         .subquery("g")
     )
-    r = aliased(Posting, name="r")
-    opened_at = case((groups.c.opened_at < r.opened_at, groups.c.opened_at), else_=r.opened_at)
-    closed_at = case(
-        (r.closed_at.is_(None), None),
-        (groups.c.n_closed < groups.c.n, None),
-        (groups.c.closed_at > r.closed_at, groups.c.closed_at),
-        else_=r.closed_at,
-    )
-    left_censored = case(
-        (and_(r.left_censored, groups.c.opened_at >= r.opened_at), 1),
-        (
-            and_(
-                groups.c.censored_opened_at == groups.c.opened_at,
-                groups.c.censored_opened_at <= r.opened_at,
+    t = roles.c
+    # every right-hand side reads the row as it was before this update
+    return (
+        update(roles)
+        .where(t.role_id == g.c.role_id)
+        .values(
+            opened_at=case((g.c.opened_at < t.opened_at, g.c.opened_at), else_=t.opened_at),
+            closed_at=case(
+                (t.closed_at.is_(None), None),
+                (g.c.n_closed < g.c.n, None),
+                (g.c.closed_at > t.closed_at, g.c.closed_at),
+                else_=t.closed_at,
             ),
-            1,
-        ),
-        else_=0,
-    )
-    query = (
-        select(
-            r.id,
-            opened_at,
-            closed_at,
-            left_censored,
-            groups.c.n,
-            r.role_family,
-            r.seniority,
-            r.employment_type,
-            r.company_id,
-            r.country,
+            left_censored=case(
+                (and_(t.left_censored == 1, g.c.opened_at >= t.opened_at), 1),
+                (
+                    and_(
+                        g.c.censored_opened_at == g.c.opened_at,
+                        g.c.censored_opened_at <= t.opened_at,
+                    ),
+                    1,
+                ),
+                else_=0,
+            ),
+            linked=g.c.n,
         )
-        .select_from(groups)
-        .join(r, r.id == groups.c.role_id)
-        .where(r.canonical_id.is_(None))
-        # the candidate test is necessary, not sufficient: apply the exact window test
-        .where(opened_at < w.end, or_(closed_at.is_(None), closed_at >= w.start))
     )
-    return _filtered(query, r, rf, linked=True)
 
 
 @contextmanager
@@ -228,8 +225,29 @@ def active_roles(session: Session, rf: ResolvedFilter) -> Iterator[Table]:
     table.create(connection)
     try:
         columns = list(table.c.keys())
-        connection.execute(insert(table).from_select(columns, _single_roles_select(rf)))
-        connection.execute(insert(table).from_select(columns, _linked_roles_select(rf)))
+        connection.execute(insert(table).from_select(columns, _canonical_candidates(rf)))
+        connection.execute(
+            insert(table).from_select(columns, _roles_reached_through_links(rf, table))
+        )
+        connection.execute(_fold_linked_postings(table))
+        t = table.c
+        connection.execute(
+            delete(table).where(or_(t.opened_at >= rf.window.end, t.closed_at < rf.window.start))
+        )
+        if rf.country is not None:
+            connection.execute(
+                delete(table).where(
+                    t.linked > 0,
+                    # coalesce: a NULL country must read as "not this country", not as unknown
+                    ~or_(
+                        func.coalesce(t.country, "") == rf.country,
+                        _has_country(t.role_id, rf.country),
+                    ),
+                )
+            )
+        # Statistics let the planner drive joins from this small table instead of probing it
+        # from full scans of postings (neither backend gathers them for temporary tables).
+        connection.exec_driver_sql(f"ANALYZE {table.name}")  # our own generated identifier
         yield table
     finally:
         table.drop(connection)
