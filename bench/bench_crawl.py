@@ -28,9 +28,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=false",
-        "--set", "CONCURRENT_REQUESTS=32", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=32",
-        "--set", "LOG_LEVEL=ERROR"]
+FAST = [
+    "--set",
+    "DOWNLOAD_DELAY=0",
+    "--set",
+    "AUTOTHROTTLE_ENABLED=false",
+    "--set",
+    "CONCURRENT_REQUESTS=32",
+    "--set",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=32",
+    "--set",
+    "LOG_LEVEL=ERROR",
+]
 
 
 @dataclass
@@ -42,18 +51,25 @@ class Figures:
     peak_rss_mb: float
 
     def show(self) -> str:
-        return (f"{self.label:<34} {self.pages / self.seconds:8.1f} pages/s "
-                f"{self.postings / self.seconds:8.1f} postings/s  {self.pages:>7} pages "
-                f"{self.postings:>7} postings  {self.seconds:7.1f} s  peak RSS "
-                f"{self.peak_rss_mb:6.1f} MB")
+        return (
+            f"{self.label:<34} {self.pages / self.seconds:8.1f} pages/s "
+            f"{self.postings / self.seconds:8.1f} postings/s  {self.pages:>7} pages "
+            f"{self.postings:>7} postings  {self.seconds:7.1f} s  peak RSS "
+            f"{self.peak_rss_mb:6.1f} MB"
+        )
 
 
 def _run(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
     """Run ``cmd``; wall seconds, the child's peak RSS (MB) and its stderr."""
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err,
-                                env={**os.environ, "PYTHONPATH": str(ROOT)})
+        proc = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.perf_counter() - start
@@ -72,21 +88,35 @@ def scrapy_bench(workdir: Path) -> Figures:
     return Figures("scrapy bench (baseline)", elapsed, pages, 0, rss)
 
 
-def jobtrends_crawl(label: str, server: str, postings: int, workdir: Path, kind: str,
-                    enrich: bool) -> Figures:
+def jobtrends_crawl(
+    label: str, server: str, postings: int, workdir: Path, kind: str, enrich: bool
+) -> Figures:
     db = workdir / f"{label.split()[0]}-{'e' if enrich else 'n'}-{postings}.db"
     db.unlink(missing_ok=True)
     sources = workdir / f"{kind}.toml"
     if kind == "jsonld":
-        sources.write_text(f'[[source]]\nname = "bench"\nkind = "jsonld"\nsitemap_urls = '
-                           f'["{server}/gen/jsonld/sitemap.xml?n={postings}"]\n'
-                           'posting_url_pattern = "/job/"\n', encoding="utf-8")
+        sources.write_text(
+            f'[[source]]\nname = "bench"\nkind = "jsonld"\nsitemap_urls = '
+            f'["{server}/gen/jsonld/sitemap.xml?n={postings}"]\n'
+            'posting_url_pattern = "/job/"\n',
+            encoding="utf-8",
+        )
     else:
-        sources.write_text(f'[[source]]\nname = "bench"\nkind = "greenhouse"\n'
-                           f'board = "bench-{postings}"\n'
-                           f'base_url = "{server}/gen/greenhouse"\n', encoding="utf-8")
-    cmd = [str(BIN / "jobtrends"), "--db", f"sqlite:///{db}", "crawl", "--sources",
-           str(sources), *FAST]
+        sources.write_text(
+            f'[[source]]\nname = "bench"\nkind = "greenhouse"\n'
+            f'board = "bench-{postings}"\n'
+            f'base_url = "{server}/gen/greenhouse"\n',
+            encoding="utf-8",
+        )
+    cmd = [
+        str(BIN / "jobtrends"),
+        "--db",
+        f"sqlite:///{db}",
+        "crawl",
+        "--sources",
+        str(sources),
+        *FAST,
+    ]
     if not enrich:
         cmd.append("--no-enrich")
     seconds, rss, _ = _run(cmd, workdir)
@@ -101,9 +131,13 @@ def main() -> None:
     parser.add_argument("--postings", type=int, default=2000)
     parser.add_argument("--greenhouse", action="store_true", help="also a Greenhouse board")
     parser.add_argument("--skip-no-enrich", action="store_true")
+    parser.add_argument("--skip-enrich", action="store_true")
     args = parser.parse_args()
-    server_proc = subprocess.Popen([sys.executable, str(ROOT / "tests/mockserver/server.py")],
-                                   stdout=subprocess.PIPE, text=True)
+    server_proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests/mockserver/server.py")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert server_proc.stdout is not None
         server = server_proc.stdout.readline().strip()
@@ -112,23 +146,50 @@ def main() -> None:
             results = [scrapy_bench(workdir)]
             print(results[-1].show(), flush=True)
             if not args.skip_no_enrich:
-                results.append(jobtrends_crawl("jsonld, no enrichment", server, args.postings,
-                                               workdir, "jsonld", enrich=False))
+                results.append(
+                    jobtrends_crawl(
+                        "jsonld, no enrichment",
+                        server,
+                        args.postings,
+                        workdir,
+                        "jsonld",
+                        enrich=False,
+                    )
+                )
                 print(results[-1].show(), flush=True)
-            results.append(jobtrends_crawl("jsonld, whole pipeline", server, args.postings,
-                                           workdir, "jsonld", enrich=True))
-            print(results[-1].show(), flush=True)
+            if not args.skip_enrich:
+                results.append(
+                    jobtrends_crawl(
+                        "jsonld, whole pipeline",
+                        server,
+                        args.postings,
+                        workdir,
+                        "jsonld",
+                        enrich=True,
+                    )
+                )
+                print(results[-1].show(), flush=True)
             if args.greenhouse:
-                results.append(jobtrends_crawl("greenhouse, whole pipeline", server,
-                                               args.postings, workdir, "greenhouse", True))
+                results.append(
+                    jobtrends_crawl(
+                        "greenhouse, whole pipeline",
+                        server,
+                        args.postings,
+                        workdir,
+                        "greenhouse",
+                        True,
+                    )
+                )
                 print(results[-1].show(), flush=True)
     finally:
         server_proc.terminate()
     baseline = results[0].pages / results[0].seconds
     print()
     for figures in results[1:]:
-        print(f"{figures.label}: {figures.pages / figures.seconds / baseline:.2f}x scrapy bench "
-              f"pages/s; peak RSS {figures.peak_rss_mb:.0f} MB at {figures.postings} postings")
+        print(
+            f"{figures.label}: {figures.pages / figures.seconds / baseline:.2f}x scrapy bench "
+            f"pages/s; peak RSS {figures.peak_rss_mb:.0f} MB at {figures.postings} postings"
+        )
 
 
 if __name__ == "__main__":

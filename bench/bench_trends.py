@@ -26,7 +26,7 @@ from storage.db import make_engine
 from storage.schema import head_revision, upgrade
 from storage.trends import TrendFilter, trend_summary
 
-DATA_VERSION = 1
+DATA_VERSION = 2
 END = datetime(2026, 3, 2, 6, 0)
 WEEKS = 104
 SOURCES = 50
@@ -101,15 +101,16 @@ def build(path: Path, postings: int, events: int) -> None:
     span = (END - start).total_seconds()
 
     def posting_rows() -> Iterator[tuple]:
+        roots: list[int] = []  # canonical postings: links always point at one (no chains)
         for pid in range(1, postings + 1):
             left = rng.random() < 0.05
             opened = start if left else start + timedelta(seconds=rng.random() * span)
             closed = opened + timedelta(days=rng.expovariate(1 / 35))
             closed_at = ts(closed) if closed < END else None
             # 10% of postings are the same role on another source, linked to a nearby posting
-            canonical = (
-                rng.randint(max(1, pid - 500), pid - 1) if pid > 1 and rng.random() < 0.1 else None
-            )
+            canonical = rng.choice(roots[-500:]) if roots and rng.random() < 0.1 else None
+            if canonical is None:
+                roots.append(pid)
             country = rng.choice(COUNTRIES)
             yield (
                 pid, rng.randint(1, SOURCES), f"job-{pid}", f"https://example.test/{pid}",

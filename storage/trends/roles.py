@@ -157,6 +157,7 @@ def _roles_reached_through_links(rf: ResolvedFilter, roles: Table) -> Select[Any
     )
     return select(*_role_row(r, literal(1))).where(
         r.id.in_(member_roles),
+        r.canonical_id.is_(None),
         r.id.not_in(select(roles.c.role_id)),
         *_attribute_conditions(r, rf),
     )
