@@ -13,9 +13,7 @@ SIX_MP = "6 6 6 6+ 7 9+ 10 10+ 11+ 13 16 17+ 19+ 20+ 22 23 25+ 32+ 32+ 34+ 35+"
 
 
 def triples(spec: str) -> list[tuple[int, int, int]]:
-    return [
-        (int(t.rstrip("+")), 0, 1) if t.endswith("+") else (int(t), 1, 0) for t in spec.split()
-    ]
+    return [(int(t.rstrip("+")), 0, 1) if t.endswith("+") else (int(t), 1, 0) for t in spec.split()]
 
 
 def test_textbook_curve() -> None:

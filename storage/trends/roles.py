@@ -305,12 +305,14 @@ def count_role_values(
     values: tuple[str, ...],
     *,
     count_roles: bool = True,
+    unique_per_posting: bool = False,
 ) -> RoleValueCounts:
     """Count roles per distinct ``values`` of ``child`` rows (keyed by ``posting_id``) of any of
     their postings; rows whose first value is NULL are ignored.
 
     The canonical postings' rows are aggregated in SQL straight from the ``posting_id`` index
-    (driven by ``IN`` lists over the small role table). Linked postings add only the values
+    (driven by ``IN`` lists over the small role table); ``unique_per_posting`` says the values
+    are unique per posting (a primary key), so they need no de-duplication. Linked postings add only the values
     their canonical posting lacks, so no role is counted twice for a value.
     """
     pid = child.c.posting_id
@@ -321,7 +323,9 @@ def count_role_values(
     if where is not None:
         ids, linked_ids = ids.where(where), linked_ids.where(where)
     counts: dict[tuple[Any, ...], int] = {}
-    own = select(*cols, func.count(pid.distinct())).where(pid.in_(ids), known).group_by(*cols)
+    # a posting may repeat a value (two identical locations) unless its key forbids it
+    per_role = func.count() if unique_per_posting else func.count(pid.distinct())
+    own = select(*cols, per_role).where(pid.in_(ids), known).group_by(*cols)
     for *key, n in session.execute(own):
         counts[tuple(key)] = int(n)
     own_roles = 0

@@ -120,7 +120,13 @@ class SkillCounts:
 def skill_counts_for(session: Session, rf: ResolvedFilter, roles: Table, limit: int) -> SkillCounts:
     """The ``limit`` skills most asked for by active roles (a role counts once per skill)."""
     counts = count_role_values(
-        session, roles, None, _posting_skills, ("skill_id",), count_roles=False
+        session,
+        roles,
+        None,
+        _posting_skills,
+        ("skill_id",),
+        count_roles=False,
+        unique_per_posting=True,  # (posting_id, skill_id) is the primary key
     ).counts
     names = {
         skill_id: (name, category)
