@@ -312,8 +312,8 @@ def count_role_values(
 
     The canonical postings' rows are aggregated in SQL straight from the ``posting_id`` index
     (driven by ``IN`` lists over the small role table); ``unique_per_posting`` says the values
-    are unique per posting (a primary key), so they need no de-duplication. Linked postings add only the values
-    their canonical posting lacks, so no role is counted twice for a value.
+    are unique per posting (a primary key), so they need no de-duplication. Linked postings add
+    only the values their canonical posting lacks, so no role is counted twice for a value.
     """
     pid = child.c.posting_id
     cols = [child.c[v] for v in values]
