@@ -120,3 +120,19 @@ def test_every_learning_carries_its_rule_and_thin_data_says_nothing() -> None:
         "trend", "peak", "city", "seniority", "time_to_fill", "skills", "countries"}
     assert all(lr.rule for lr in full.learnings)
     assert sample_report(scale=0).learnings == ()
+
+
+def test_partial_last_week_is_not_compared() -> None:
+    flow = _flow([10, 10, 10, 10, 2])
+    weeks = list(flow.weeks)
+    weeks[-1] = WeekRow(weeks[-1].week, weeks[-1].week_start, 2, 0, 2, 2, partial=True)
+    partial = WeekRow(weeks[-1].week, weeks[-1].week_start, 40, 0, 40, 2, partial=True)
+    # with the partial week counted as a whole one, hiring would look like it collapses...
+    assert "slowing" in (learnings.trend_direction(_flow([10, 10, 10, 10, 2, 2])) or
+                         learnings.Learning("", "", "")).text
+    # ...but a partial week is left out of the trend, and never named the peak
+    flow = WeeklyFlowSection(tuple(weeks), 42, 0, 42, None, None, ())
+    result = learnings.trend_direction(flow)
+    assert result is not None and "steady" in result.text
+    peaked = WeeklyFlowSection((*weeks[:-1], partial), 80, 0, 80, partial.week, None, ())
+    assert learnings.peak_week(peaked) is None

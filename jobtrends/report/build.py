@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -31,9 +31,10 @@ SENIORITY_ORDER = ("Internship", "Entry level", "Associate", "Mid-Senior level",
 EMPLOYMENT_ORDER = ("Full-time", "Part-time", "Contract", "Temporary", "Internship")
 
 
-def _weekly(flow: trends.WeeklyFlow) -> WeeklyFlowSection:
+def _weekly(flow: trends.WeeklyFlow, last_day: date) -> WeeklyFlowSection:
     weeks = tuple(
-        WeekRow(w.week, w.week_start, w.opened, w.closed, w.net, w.complete_crawls)
+        WeekRow(w.week, w.week_start, w.opened, w.closed, w.net, w.complete_crawls,
+                partial=w.week_start + timedelta(days=6) > last_day)
         for w in flow.weeks
     )
     peak_opened, peak_closed = flow.peak_opened, flow.peak_closed
@@ -125,7 +126,9 @@ def build_report(session: Session, flt: trends.TrendFilter, weeks: int = 12,
     Raises :class:`storage.trends.InvalidFilterError` for unknown filter values.
     """
     summary = trends.trend_summary(session, flt, weeks, skills_limit=15, companies_limit=10)
-    weekly = _weekly(summary.weekly_flow)
+    window = summary.window
+    last_day = window.end.date() - timedelta(days=1)
+    weekly = _weekly(summary.weekly_flow, last_day)
     seniority = _shares(summary.seniority, SENIORITY_ORDER)
     employment = _shares(summary.employment_type, EMPLOYMENT_ORDER)
     cities = _shares(summary.cities)
@@ -141,13 +144,12 @@ def build_report(session: Session, flt: trends.TrendFilter, weeks: int = 12,
     rfilter = ReportFilter(flt.country.strip().upper() if flt.country else None,
                            flt.role_family.strip().lower() if flt.role_family else None,
                            flt.company)
-    window = summary.window
     return ReportData(
         title=title or f"Hiring trends: {rfilter.describe()}",
         generated_at=(now or datetime.now(UTC).replace(tzinfo=None)).replace(microsecond=0),
         filter=rfilter,
         window_start=window.first_week_start,
-        window_end=window.end.date() - timedelta(days=1),
+        window_end=last_day,
         weeks=window.week_count,
         weekly_flow=weekly,
         companies=companies,

@@ -40,11 +40,17 @@ class WeekRow:
     closed: int
     net: int
     complete_crawls: int
+    partial: bool = False  # the window ends inside this week: only its first days are counted
 
     @property
     def tracked(self) -> bool:
         """False when no complete crawl looked at the market that week: its zeros mean nothing."""
         return self.complete_crawls > 0
+
+    @property
+    def comparable(self) -> bool:
+        """A whole, observed week: fit to compare with other weeks."""
+        return self.tracked and not self.partial
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,8 @@ def _pct(x: float) -> str:
 
 
 def trend_direction(flow: WeeklyFlowSection) -> Learning | None:
-    tracked = [w for w in flow.weeks if w.tracked]
+    # whole observed weeks only: an unobserved week is no zero, a partial one no full week
+    tracked = [w for w in flow.weeks if w.comparable]
     opened = sum(w.opened for w in tracked)
     if len(tracked) < MIN_TREND_WEEKS or opened < MIN_SUPPORT:
         return None
@@ -55,7 +56,7 @@ def trend_direction(flow: WeeklyFlowSection) -> Learning | None:
 
 
 def peak_week(flow: WeeklyFlowSection) -> Learning | None:
-    tracked = [w for w in flow.weeks if w.tracked]
+    tracked = [w for w in flow.weeks if w.comparable]
     if len(tracked) < 3 or flow.peak_opened is None:
         return None
     peak = next((w for w in tracked if w.week == flow.peak_opened), None)

@@ -59,7 +59,9 @@ def render_markdown(report: ReportData) -> str:
     lines += ["", "## Weekly flow", ""]
     lines += _table(
         ["ISO week", "opened", "closed", "net", "complete crawls"],
-        [[w.week + (" (peak)" if w.week == flow.peak_opened else ""), w.opened, w.closed,
+        [[w.week + (" (peak)" if w.week == flow.peak_opened else "")
+          + (f" (partial: to {report.window_end.isoformat()})" if w.partial else ""),
+          w.opened, w.closed,
           f"{w.net:+d}", w.complete_crawls if w.tracked else "none: not observed"]
          for w in flow.weeks],
     )

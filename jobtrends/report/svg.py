@@ -6,6 +6,7 @@ chart as is while labels (which may come from scraped pages) are escaped here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,10 +28,14 @@ class Bar:
 
 
 def _nice_max(value: float) -> float:
+    """The smallest round number (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k) at or above ``value``."""
     if value <= 0:
         return 1.0
-    step = 10 ** (len(str(int(value))) - 1)
-    return float(-(-value // step) * step) if value >= 1 else value
+    magnitude = 10 ** math.floor(math.log10(value))
+    for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if value <= step * magnitude:
+            return float(step * magnitude)
+    return float(10 * magnitude)
 
 
 def horizontal_bars(bars: Sequence[Bar], *, title: str, max_value: float | None = None,
@@ -64,7 +69,10 @@ def horizontal_bars(bars: Sequence[Bar], *, title: str, max_value: float | None 
 
 def weekly_flow_chart(weeks: Sequence[tuple[str, int, int, bool]], *, title: str,
                       width: int = 720, height: int = 240) -> Markup:
-    """Grouped bars of (week label, opened, closed, tracked); untracked weeks are greyed out."""
+    """Grouped bars of (week label, opened, closed, tracked); untracked weeks are greyed out.
+
+    A label may carry a note in parentheses ("2026-W13 (partial)"), shown under the week.
+    """
     left, bottom, top = 36, 34, 22
     plot_h = height - top - bottom
     plot_w = width - left - 10
@@ -97,15 +105,16 @@ def weekly_flow_chart(weeks: Sequence[tuple[str, int, int, bool]], *, title: str
                 f'height="{h:.1f}" fill="{fill}"><title>{escape(label)}: {escape(str(value))} '
                 f'{"opened" if j == 0 else "closed"}</title></rect>'
             )
-        short = label.split("-")[-1]
+        week, _, note = label.partition(" (")
         parts.append(
             f'<text x="{x + bar_w:.1f}" y="{height - bottom + 14}" text-anchor="middle">'
-            f"{escape(short)}</text>"
+            f"{escape(week.split('-')[-1])}</text>"
         )
-        if not tracked:
+        note = "no crawl" if not tracked else note.rstrip(")")
+        if note:
             parts.append(
                 f'<text x="{x + bar_w:.1f}" y="{height - bottom + 26}" text-anchor="middle" '
-                f'fill="{MUTED}">no crawl</text>'
+                f'fill="{MUTED}">{escape(note)}</text>'
             )
     parts.append("</svg>")
     return Markup("".join(parts))
