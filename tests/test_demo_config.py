@@ -1,0 +1,58 @@
+"""Demo plumbing that needs no crawl: configuration, the crawl command, the truth file."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from jobtrends.cli import app
+from jobtrends.demo import DemoConfig, crawl_command, write_truth
+from jobtrends.simulator import build_market, ground_truth
+
+
+def test_sizes_and_bad_size() -> None:
+    small = DemoConfig(size="small").market_config()
+    medium = DemoConfig(size="medium").market_config()
+    assert small.postings < medium.postings and small.weeks == 12
+    with pytest.raises(ValueError, match="unknown size 'huge'"):
+        DemoConfig(size="huge").market_config()
+
+
+def test_cli_rejects_bad_options(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path), "--size", "huge"])
+    assert result.exit_code == 2
+    result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path), "--weeks", "2"])
+    assert result.exit_code == 2
+    assert not (tmp_path / "jobtrends.db").exists()
+
+
+def test_crawl_command_uses_the_observed_time(tmp_path: Path) -> None:
+    cmd = crawl_command("sqlite:///x.db", tmp_path / "s.toml", datetime(2026, 1, 5, 9))
+    assert cmd[cmd.index("--observed-at") + 1] == "2026-01-05T09:00:00"
+    assert cmd[cmd.index("--db") + 1] == "sqlite:///x.db"
+
+
+def test_generated_sources_file_is_accepted_by_the_crawler() -> None:
+    from crawler.sources import parse_sources
+
+    market = build_market(DemoConfig(size="tiny", weeks=4).market_config())
+    text = market.sources_toml("http://127.0.0.1:8080")
+    sources = parse_sources(text)
+    assert [s.name for s in sources] == [s.name for s in market.sources]
+    lever = next(t for t in tomllib.loads(text)["source"] if t["kind"] == "lever")
+    assert lever["company_name"]  # Lever's API does not name the company
+
+
+def test_truth_file(tmp_path: Path) -> None:
+    market = build_market(DemoConfig(size="tiny", weeks=4).market_config())
+    truth = ground_truth(market)
+    data = json.loads(write_truth(tmp_path / "t.json", market, truth).read_text())
+    assert [w["week"] for w in data["weekly"]] == ["2026-W02", "2026-W03", "2026-W04",
+                                                  "2026-W05"]
+    assert sum(w["opened"] for w in data["weekly"]) == sum(truth.opened_by_week.values())
+    assert data["failing_week"] == market.failing_week
