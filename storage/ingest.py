@@ -12,6 +12,7 @@ are converted. The rules are in ``docs/lifecycle.md``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -55,10 +56,17 @@ _OBSERVED_COLUMNS = (
     "url", "title", "title_normalized", "company_id", "company_name_raw", "description_text",
     "content_hash", "date_posted_raw", "date_posted", "valid_through_raw", "valid_through",
     "location_raw", "employment_type_raw", "seniority_raw", "salary_min", "salary_max",
-    "salary_currency", "salary_period", "country", "remote",
+    "salary_currency", "salary_period", "country", "remote", "observed_hash",
 )  # fmt: skip
 # Columns enrichment fills: kept when an unenriched record repeats unchanged content.
 _ENRICHMENT_COLUMNS = ("language", "seniority", "employment_type", "role_family")
+# What the observation fingerprint covers: every written field (title, description, location,
+# company name and the raw seniority/employment type through content_hash).
+_FINGERPRINT_KEYS = (
+    "content_hash", "url", "title_normalized", "company_id", "date_posted_raw", "date_posted",
+    "valid_through_raw", "valid_through", "salary_min", "salary_max", "salary_currency",
+    "salary_period", "country", "remote", *_ENRICHMENT_COLUMNS, "enrichment_version",
+)  # fmt: skip
 # Every column an upsert row carries (all but the id and canonical_id, which dedup sets).
 _POSTING_KEYS = tuple(
     c.name for c in models.Posting.__table__.columns if c.name not in ("id", "canonical_id")
@@ -126,6 +134,30 @@ def _chunks(items: Sequence[Any], size: int = BATCH_SIZE) -> Iterator[Sequence[A
         yield items[start : start + size]
 
 
+_SQLITE_DATETIME_FORMAT = sqlite.DATETIME()._storage_format  # the default storage format
+
+
+def _bind_processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """The type's bind processor; for SQLite's default datetime format, a faster equivalent."""
+    impl = type_.dialect_impl(dialect)
+    process = impl.bind_processor(dialect)
+    if (
+        process is None
+        or not isinstance(impl, sqlite.DATETIME)
+        or getattr(impl, "_storage_format", None) != _SQLITE_DATETIME_FORMAT
+    ):
+        return process
+    general = process
+
+    def naive_datetime(value: Any) -> Any:
+        # same text as SQLAlchemy's "%Y-%m-%d %H:%M:%S.%f" format, without its dict formatting
+        if type(value) is datetime and value.tzinfo is None:
+            return value.isoformat(" ", "microseconds")
+        return general(value)
+
+    return naive_datetime
+
+
 class PreparedInsert:
     """An INSERT compiled once and executed with many parameter sets at driver level.
 
@@ -144,8 +176,7 @@ class PreparedInsert:
         self.sql = compiled.string
         self.order: tuple[str, ...] = tuple(order or ())
         self.processors: tuple[Callable[[Any], Any] | None, ...] = tuple(
-            compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-            for name in self.order
+            _bind_processor(compiled.binds[name].type, dialect) for name in self.order
         )
 
     def execute(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -490,7 +521,20 @@ def _check(records: Sequence[PostingRecord]) -> None:
                 )
 
 
+def _fingerprint(row: Mapping[str, Any]) -> str:
+    values = "\x1f".join([str(row[key]) for key in _FINGERPRINT_KEYS])
+    return hashlib.blake2b(values.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def _posting_row(
+    record: PostingRecord, ctx: _RunContext, company_ids: dict[str, int]
+) -> dict[str, Any]:
+    row = _observed_row(record, ctx, company_ids)
+    row["observed_hash"] = _fingerprint(row)
+    return row
+
+
+def _observed_row(
     record: PostingRecord, ctx: _RunContext, company_ids: dict[str, int]
 ) -> dict[str, Any]:
     observed = ctx.observed_at
@@ -555,12 +599,37 @@ def _upsert_batch(
                 _postings.c.enrichment_version,
                 _postings.c.status,
                 _postings.c.last_seen_run_id,
+                _postings.c.observed_hash,
             ).where(_postings.c.source_id == ctx.source_id, _postings.c.source_job_id.in_(job_ids))
         )
     }
     company_ids = _company_ids(conn, batch)
     rows = [_posting_row(record, ctx, company_ids) for record in batch]
-    statements.postings.execute(conn, rows)
+    # an open posting observed exactly as stored only moves last_seen: one UPDATE for them all
+    unchanged = []
+    writes = []
+    for row in rows:
+        before = existing.get(row["source_job_id"])
+        if (
+            before is not None
+            and before.status == models.POSTING_OPEN
+            and before.observed_hash == row["observed_hash"]
+        ):
+            unchanged.append(before.id)
+        else:
+            writes.append(row)
+    if unchanged:
+        conn.execute(
+            update(_postings)
+            .where(_postings.c.id.in_(unchanged), _postings.c.last_seen_at <= ctx.observed_at)
+            .values(
+                last_seen_at=ctx.observed_at,
+                last_seen_run_id=ctx.run_id,
+                miss_count=0,
+                first_missed_at=None,
+            )
+        )
+    statements.postings.execute(conn, writes)
 
     ids = {job_id: row.id for job_id, row in existing.items()}
     new_ids = [job_id for job_id in job_ids if job_id not in existing]

@@ -133,6 +133,9 @@ class Posting(Base):
     company_name_raw: Mapped[str | None] = mapped_column(Text)
     description_text: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str | None] = mapped_column(String(64))
+    # fingerprint of every field the last observation wrote: a re-observation with the same
+    # fingerprint only moves last_seen (no row rewrite, no index churn)
+    observed_hash: Mapped[str | None] = mapped_column(String(32))
     # raw values as the source gave them, beside the normalised ones
     date_posted_raw: Mapped[str | None] = mapped_column(String(100))
     date_posted: Mapped[datetime | None] = mapped_column(DateTime)

@@ -293,3 +293,16 @@ def test_unusable_ids_are_refused_before_anything_is_written(engine: Engine, job
 def test_bad_source_country_is_named(engine: Engine) -> None:
     with Session(engine) as session, pytest.raises(ValueError, match="'Belgium'"):
         ingest.start_crawl_run(session, "acme", kind="x", observed_at=T0, country="Belgium")
+
+
+def test_fast_sqlite_datetime_text_matches_sqlalchemy() -> None:
+    """The upsert's datetime binding must store exactly what SQLAlchemy would (comparisons)."""
+    from sqlalchemy.dialects import sqlite
+
+    dialect = sqlite.dialect()
+    general = sqlite.DATETIME().bind_processor(dialect)
+    fast = ingest._bind_processor(sqlite.DATETIME(), dialect)
+    assert general is not None and fast is not None and fast is not general
+    for value in (T0, datetime(2026, 12, 31, 23, 59, 59, 999999), datetime(999, 1, 2, 3, 4, 5, 6),
+                  None):  # fmt: skip
+        assert fast(value) == general(value)

@@ -114,6 +114,7 @@ def upgrade() -> None:
         sa.Column("company_name_raw", sa.Text(), nullable=True),
         sa.Column("description_text", sa.Text(), nullable=True),
         sa.Column("content_hash", sa.String(length=64), nullable=True),
+        sa.Column("observed_hash", sa.String(length=32), nullable=True),
         sa.Column("date_posted_raw", sa.String(length=100), nullable=True),
         sa.Column("date_posted", sa.DateTime(), nullable=True),
         sa.Column("valid_through_raw", sa.String(length=100), nullable=True),
