@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from storage.db import make_engine
@@ -337,3 +338,14 @@ def test_invalid_filters_name_the_bad_value(
     with pytest.raises(InvalidFilterError) as info:
         weekly_flow(session, flt)
     assert message in str(info.value)
+
+
+def test_temporary_role_tables_are_dropped(session: Session) -> None:
+    trend_summary(session, TrendFilter(country="DE"))
+    with pytest.raises(InvalidFilterError):
+        weekly_flow(session, TrendFilter(role_family="nope"))
+    if session.get_bind().dialect.name == "sqlite":
+        sql = "SELECT count(*) FROM sqlite_temp_master WHERE name LIKE 'trend_roles_%'"
+    else:
+        sql = "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'trend_roles_%'"
+    assert session.execute(text(sql)).scalar() == 0
