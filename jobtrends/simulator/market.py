@@ -378,14 +378,15 @@ def build_market(config: MarketConfig | None = None) -> Market:
     # failed week would make the two copies' lifecycles legitimately differ), and only roles
     # whose (company, normalized title) is unique, so the copy can only be matched to its own
     # role even by a matcher that cannot tell cities apart.
-    keys = Counter((r.company, normalize_title(r.title)) for r in roles)
+    titles = {t: normalize_title(t) for t in {r.title for r in roles}}  # a few hundred titles
+    keys = Counter((r.company, titles[r.title]) for r in roles)
     for role in roles:
         company = companies[role.company]
         if company.kind == KIND_JSONLD or rng.random() >= cfg.cross_post_share:
             continue
         if by_company[company.key].name == failing_source:
             continue
-        if keys[(role.company, normalize_title(role.title))] > 1:
+        if keys[(role.company, titles[role.title])] > 1:
             continue
         board_source = f"board-{BOARD_OF_COUNTRY[company.country]}"
         placements[board_source].append(
