@@ -13,10 +13,11 @@ are converted. The rules are in ``docs/lifecycle.md``.
 from __future__ import annotations
 
 import hashlib
+import pickle
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Connection, Insert, Table, and_, case, delete, func, or_, select, update
@@ -60,13 +61,16 @@ _OBSERVED_COLUMNS = (
 )  # fmt: skip
 # Columns enrichment fills: kept when an unenriched record repeats unchanged content.
 _ENRICHMENT_COLUMNS = ("language", "seniority", "employment_type", "role_family")
-# What the observation fingerprint covers: every written field (title, description, location,
-# company name and the raw seniority/employment type through content_hash).
-_FINGERPRINT_KEYS = (
-    "content_hash", "url", "title_normalized", "company_id", "date_posted_raw", "date_posted",
-    "valid_through_raw", "valid_through", "salary_min", "salary_max", "salary_currency",
-    "salary_period", "country", "remote", *_ENRICHMENT_COLUMNS, "enrichment_version",
+# What the observation fingerprint covers besides content_hash (title, description, location,
+# company name, raw seniority and employment type): every other record field a row is made of.
+_FINGERPRINT_FIELDS = (
+    "url", "date_posted_raw", "date_posted", "valid_through_raw", "valid_through",
+    "salary_min", "salary_max", "salary_currency", "salary_period", "country", "remote",
+    *_ENRICHMENT_COLUMNS, "enrichment_version",
 )  # fmt: skip
+# Bump when the way rows are derived from records changes (normalisation, clipping): every
+# posting is then rewritten once instead of being taken as unchanged.
+ROW_FORMAT = 1
 # Every column an upsert row carries (all but the id and canonical_id, which dedup sets).
 _POSTING_KEYS = tuple(
     c.name for c in models.Posting.__table__.columns if c.name not in ("id", "canonical_id")
@@ -521,21 +525,25 @@ def _check(records: Sequence[PostingRecord]) -> None:
                 )
 
 
-def _fingerprint(row: Mapping[str, Any]) -> str:
-    values = "\x1f".join([str(row[key]) for key in _FINGERPRINT_KEYS])
-    return hashlib.blake2b(values.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+_field_values = attrgetter(*_FINGERPRINT_FIELDS)
+
+
+def observation_fingerprint(record: PostingRecord, content_hash: str) -> str:
+    """A digest of everything a record writes: equal digests mean an identical observation.
+
+    Pickle is exact for the plain values records hold: different values never give the same
+    bytes (identical values may, rarely, differ, which only costs a needless rewrite).
+    """
+    values = pickle.dumps((ROW_FORMAT, content_hash, _field_values(record)), protocol=5)
+    return hashlib.blake2b(values, digest_size=16).hexdigest()
 
 
 def _posting_row(
-    record: PostingRecord, ctx: _RunContext, company_ids: dict[str, int]
-) -> dict[str, Any]:
-    row = _observed_row(record, ctx, company_ids)
-    row["observed_hash"] = _fingerprint(row)
-    return row
-
-
-def _observed_row(
-    record: PostingRecord, ctx: _RunContext, company_ids: dict[str, int]
+    record: PostingRecord,
+    ctx: _RunContext,
+    company_ids: dict[str, int],
+    content_hash: str,
+    fingerprint: str,
 ) -> dict[str, Any]:
     observed = ctx.observed_at
     date_posted = as_naive_utc(record.date_posted)
@@ -549,7 +557,7 @@ def _observed_row(
         "company_id": company_ids.get(company_key) if company_key else None,
         "company_name_raw": record.company_name,
         "description_text": record.description_text,
-        "content_hash": record.content_hash,
+        "content_hash": content_hash,
         "date_posted_raw": _clip(record.date_posted_raw, 100),
         "date_posted": date_posted,
         "valid_through_raw": _clip(record.valid_through_raw, 100),
@@ -578,6 +586,7 @@ def _observed_row(
         "miss_count": 0,
         "first_missed_at": None,
         "left_censored": ctx.baseline,
+        "observed_hash": fingerprint,
     }
 
 
@@ -603,21 +612,23 @@ def _upsert_batch(
             ).where(_postings.c.source_id == ctx.source_id, _postings.c.source_job_id.in_(job_ids))
         )
     }
-    company_ids = _company_ids(conn, batch)
-    rows = [_posting_row(record, ctx, company_ids) for record in batch]
-    # an open posting observed exactly as stored only moves last_seen: one UPDATE for them all
-    unchanged = []
-    writes = []
-    for row in rows:
-        before = existing.get(row["source_job_id"])
-        if (
-            before is not None
-            and before.status == models.POSTING_OPEN
-            and before.observed_hash == row["observed_hash"]
-        ):
-            unchanged.append(before.id)
-        else:
-            writes.append(row)
+    first_sightings = 0  # postings this run had not seen before (the run's postings_seen)
+    # An open posting observed exactly as stored only moves last_seen: one UPDATE for them
+    # all, and no row is built for it. The others go through the upsert.
+    unchanged: list[int] = []
+    writes: list[tuple[PostingRecord, str, str]] = []
+    for record in batch:
+        content_hash = record.content_hash
+        fingerprint = observation_fingerprint(record, content_hash)
+        before = existing.get(record.source_job_id)
+        if before is not None:
+            stats.seen_again += 1
+            if before.last_seen_run_id != ctx.run_id:
+                first_sightings += 1
+            if before.status == models.POSTING_OPEN and before.observed_hash == fingerprint:
+                unchanged.append(before.id)
+                continue
+        writes.append((record, content_hash, fingerprint))
     if unchanged:
         conn.execute(
             update(_postings)
@@ -629,10 +640,37 @@ def _upsert_batch(
                 first_missed_at=None,
             )
         )
-    statements.postings.execute(conn, writes)
+    if writes:
+        first_sightings += _write_postings(conn, ctx, statements, writes, existing, stats)
+    if first_sightings:
+        conn.execute(
+            update(_runs)
+            .where(_runs.c.id == ctx.run_id)
+            .values(postings_seen=_runs.c.postings_seen + first_sightings)
+        )
+
+
+def _write_postings(
+    conn: Connection,
+    ctx: _RunContext,
+    statements: _Statements,
+    writes: Sequence[tuple[PostingRecord, str, str]],
+    existing: Mapping[str, Any],
+    stats: UpsertStats,
+) -> int:
+    """Upsert new, changed and closed postings with their events and children.
+
+    Returns how many of them are new (first sightings of this run).
+    """
+    company_ids = _company_ids(conn, [record for record, _, _ in writes])
+    rows = [
+        _posting_row(record, ctx, company_ids, content_hash, fingerprint)
+        for record, content_hash, fingerprint in writes
+    ]
+    statements.postings.execute(conn, rows)
 
     ids = {job_id: row.id for job_id, row in existing.items()}
-    new_ids = [job_id for job_id in job_ids if job_id not in existing]
+    new_ids = [row["source_job_id"] for row in rows if row["source_job_id"] not in existing]
     if new_ids:
         found = conn.execute(
             select(_postings.c.source_job_id, _postings.c.id).where(
@@ -645,44 +683,32 @@ def _upsert_batch(
     events: list[dict[str, Any]] = []
     changed: list[tuple[int, PostingRecord]] = []
     replaced: list[int] = []  # existing postings whose children are rewritten
-    first_sightings = 0  # postings this run had not seen before (the run's postings_seen)
-    for record, row in zip(batch, rows, strict=True):
+    for (record, content_hash, _), row in zip(writes, rows, strict=True):
         before = existing.get(record.source_job_id)
         posting_id = ids[record.source_job_id]
         if before is None:
             stats.inserted += 1
-            first_sightings += 1
             changed.append((posting_id, record))
             if ctx.baseline:
                 stats.left_censored += 1
             else:
                 events.append(_event(posting_id, models.EVENT_OPENED, row["opened_at"], ctx))
             continue
-        stats.seen_again += 1
-        if before.last_seen_run_id != ctx.run_id:
-            first_sightings += 1
         if before.status == models.POSTING_CLOSED:
             stats.reopened += 1
             events.append(_event(posting_id, models.EVENT_REOPENED, ctx.observed_at, ctx))
-        content_changed = before.content_hash != row["content_hash"]
         enrichment_changed = (
             record.enrichment_version is not None
             and record.enrichment_version != before.enrichment_version
         )
-        if content_changed or enrichment_changed:
+        if before.content_hash != content_hash or enrichment_changed:
             changed.append((posting_id, record))
             replaced.append(posting_id)
     stats.changed += len(changed)
-
     statements.events.execute(conn, events)
     if changed:
         _replace_children(conn, statements, changed, replaced)
-    if first_sightings:
-        conn.execute(
-            update(_runs)
-            .where(_runs.c.id == ctx.run_id)
-            .values(postings_seen=_runs.c.postings_seen + first_sightings)
-        )
+    return len(new_ids)
 
 
 def _event(posting_id: int, kind: str, at: datetime, ctx: _RunContext) -> dict[str, Any]:

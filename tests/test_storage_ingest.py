@@ -306,3 +306,29 @@ def test_fast_sqlite_datetime_text_matches_sqlalchemy() -> None:
     for value in (T0, datetime(2026, 12, 31, 23, 59, 59, 999999), datetime(999, 1, 2, 3, 4, 5, 6),
                   None):  # fmt: skip
         assert fast(value) == general(value)
+
+
+def test_fields_outside_the_content_hash_are_still_refreshed(engine: Engine) -> None:
+    crawl(engine, T0, [record("a"), record("b")])
+    moved = record("a", url="https://example.com/new", valid_through=T0 + 4 * WEEK)
+    crawl(engine, T0 + WEEK, [moved, record("b")])
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                models.Posting.source_job_id, models.Posting.url, models.Posting.valid_through
+            ).order_by(models.Posting.source_job_id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("a", "https://example.com/new", T0 + 4 * WEEK),
+        ("b", None, None),
+    ]
+
+
+def test_an_identical_recrawl_writes_no_posting_rows(engine: Engine) -> None:
+    records = [record(str(i)) for i in range(10)]
+    crawl(engine, T0, records)
+    statements = count_statements(engine, [record(str(i)) for i in range(10)])
+    assert posting_upserts(statements) == 0  # only the one last-seen UPDATE for the batch
+    assert sum(1 for s in statements if s.startswith("UPDATE postings")) == 1
+    statements = count_statements(engine, [record(str(i), title="changed") for i in range(10)])
+    assert posting_upserts(statements) == 1
