@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -116,8 +117,20 @@ class Posting(Base):
         UniqueConstraint("source_id", "source_job_id", name="uq_postings_source_job"),
         Index("ix_postings_status_country", "status", "country"),
         Index("ix_postings_opened_at", "opened_at"),
-        Index("ix_postings_closed_at", "closed_at"),
-        Index("ix_postings_canonical", "canonical_id"),
+        # partial: most postings are open and canonical (NULL here), and an index they are not
+        # in costs them nothing at upsert time; "closed_at >= ?" / "canonical_id = ?" use it
+        Index(
+            "ix_postings_closed_at",
+            "closed_at",
+            sqlite_where=text("closed_at IS NOT NULL"),
+            postgresql_where=text("closed_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_postings_canonical",
+            "canonical_id",
+            sqlite_where=text("canonical_id IS NOT NULL"),
+            postgresql_where=text("canonical_id IS NOT NULL"),
+        ),
         # also serves lookups by company_id alone (its leading column)
         Index("ix_postings_dedup", "company_id", "title_normalized"),
     )

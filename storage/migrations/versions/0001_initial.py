@@ -161,8 +161,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_postings")),
         sa.UniqueConstraint("source_id", "source_job_id", name="uq_postings_source_job"),
     )
-    op.create_index("ix_postings_canonical", "postings", ["canonical_id"])
-    op.create_index("ix_postings_closed_at", "postings", ["closed_at"])
+    op.create_index(
+        "ix_postings_canonical",
+        "postings",
+        ["canonical_id"],
+        sqlite_where=sa.text("canonical_id IS NOT NULL"),
+        postgresql_where=sa.text("canonical_id IS NOT NULL"),
+    )
+    op.create_index(
+        "ix_postings_closed_at",
+        "postings",
+        ["closed_at"],
+        sqlite_where=sa.text("closed_at IS NOT NULL"),
+        postgresql_where=sa.text("closed_at IS NOT NULL"),
+    )
     op.create_index("ix_postings_dedup", "postings", ["company_id", "title_normalized"])
     op.create_index("ix_postings_opened_at", "postings", ["opened_at"])
     op.create_index(op.f("ix_postings_role_family"), "postings", ["role_family"])
