@@ -59,6 +59,7 @@ class Enricher:
                               strict=True):
                 _, _, description_start, posting = prepared[i]
                 doc._.jt_hints = {
+                    "text": prepared[i][1],
                     "description_start": description_start,
                     "location": posting.location,
                     "employment_type": posting.employment_type,

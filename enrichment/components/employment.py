@@ -20,7 +20,14 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from enrichment.components.base import DataComponent
-from enrichment.components.lexicon import LOWER, get_lexicon, hints, matches
+from enrichment.components.lexicon import (
+    LOWER,
+    description_start,
+    get_lexicon,
+    hints,
+    matches,
+    token_columns,
+)
 from enrichment.config import EnrichmentConfigError, read_json, resolve_data_path
 
 NAME = "jobtrends_employment"
@@ -77,11 +84,10 @@ class EmploymentRules(DataComponent):
     def __call__(self, doc: Doc) -> Doc:
         h = hints(doc)
         found = matches(doc, NAMESPACE)
-        title_end = len(doc)
-        if found:
-            start = h.get("description_start", len(doc.text))
-            title_end = next((t.i for t in doc if t.idx >= start), len(doc))
-        if any(kind == "Internship" and m_end <= title_end for kind, _, m_end in found):
+        title_end = description_start(doc)
+        idx = token_columns(doc).idx if found else []
+        if any(kind == "Internship" and idx[m_start] < title_end
+               for kind, m_start, _ in found):
             doc._.employment_type = "Internship"
             return doc
         from_source = self.from_source(h.get("employment_type"))

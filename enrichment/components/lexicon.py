@@ -12,9 +12,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+from spacy import attrs as spacy_attrs
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.strings import get_string_id
+from spacy.tokens import Doc
 
 LEXICON = "jobtrends_lexicon"
 LOWER = "LOWER"
@@ -24,7 +26,7 @@ if not Doc.has_extension("jt_matches"):
     Doc.set_extension("jt_matches", default=None)
 if not Doc.has_extension("jt_hints"):
     # the posting's own fields beside the text: location, employment_type, seniority, country,
-    # description_start (offset of the description in doc.text)
+    # description_start (offset of the description in doc.text), text (doc.text, cached)
     Doc.set_extension("jt_hints", default=None)
 
 
@@ -34,10 +36,39 @@ class TermMatch(NamedTuple):
     end: int
 
 
-def _key(span: Span | Doc, attr: str) -> str:
-    if attr == LOWER:
-        return " ".join(t.lower_ for t in span)
-    return " ".join(t.orth_ for t in span)
+_ATTR_IDS = {LOWER: spacy_attrs.LOWER, ORTH: spacy_attrs.ORTH}
+
+
+class TokenColumns(NamedTuple):
+    """Token attributes as plain lists, read with one C call (``Doc.to_array``).
+
+    Components look tokens up by index in these instead of creating ``Token`` objects, which
+    costs more than the tokenizer itself when done per match in Python.
+    """
+
+    lower: list[int]  # LOWER hashes
+    orth: list[int]  # ORTH hashes
+    idx: list[int]  # character offset of each token in the doc text
+    length: list[int]  # characters in each token
+
+
+def token_columns(doc: Doc) -> TokenColumns:
+    h = hints(doc)
+    cols = h.get("columns")
+    if cols is None:
+        array = doc.to_array([spacy_attrs.LOWER, spacy_attrs.ORTH, spacy_attrs.IDX,
+                              spacy_attrs.LENGTH])
+        cols = h["columns"] = TokenColumns(*(array[:, i].tolist() for i in range(4)))
+    return cols  # type: ignore[no-any-return]
+
+
+def _columns(doc: Doc) -> dict[str, list[int]]:
+    cols = token_columns(doc)
+    return {LOWER: cols.lower, ORTH: cols.orth}
+
+
+def _key(hashes: list[int], start: int, end: int) -> tuple[int, ...]:
+    return tuple(hashes[start:end])
 
 
 class Lexicon:
@@ -51,7 +82,8 @@ class Lexicon:
             ORTH: PhraseMatcher(nlp.vocab, attr=ORTH),
         }
         # (attr, namespace) -> phrase key -> payloads
-        self._payloads: dict[tuple[str, str], dict[str, list[Any]]] = defaultdict(dict)
+        self._payloads: dict[tuple[str, str], dict[tuple[int, ...], list[Any]]] = \
+            defaultdict(dict)
         self._labels: dict[int, tuple[str, str]] = {}
 
     def add(self, namespace: str, attr: str, phrases: Iterable[tuple[str, Any]]) -> None:
@@ -60,11 +92,14 @@ class Lexicon:
             raise ValueError(f"attr must be LOWER or ORTH, not {attr!r}")
         items = [(p, payload) for p, payload in phrases if p and p.strip()]
         table = self._payloads[(attr, namespace)]
+        attr_id = _ATTR_IDS[attr]
         docs = []
-        for doc, (_, payload) in zip(
-            self.nlp.tokenizer.pipe(p for p, _ in items), items, strict=True
-        ):
-            key = _key(doc, attr)
+        for (doc, words), (_, payload) in zip(self._pattern_docs([p for p, _ in items]), items,
+                                              strict=True):
+            if words is not None:  # LOWER is str.lower in every language
+                key = tuple(get_string_id(w.lower() if attr == LOWER else w) for w in words)
+            else:
+                key = tuple(doc.to_array([attr_id]).tolist())
             if key not in table:
                 table[key] = []
                 docs.append(doc)
@@ -74,6 +109,25 @@ class Lexicon:
         self._labels[self.nlp.vocab.strings.add(label)] = (attr, namespace)
         if docs:
             self._matchers[attr].add(label, docs)
+
+    def _pattern_docs(self, phrases: list[str]) -> list[tuple[Doc, list[str] | None]]:
+        """Docs for ``phrases``, tokenized as the pipeline tokenizes text.
+
+        Plain alphabetic words split on spaces in every language (barring special cases such
+        as "cannot"), so most of the taxonomy skips the tokenizer: that halves start-up time.
+        """
+        rules = self.nlp.tokenizer.rules or {}
+        simple: dict[int, tuple[Doc, list[str] | None]] = {}
+        others: list[int] = []
+        for i, phrase in enumerate(phrases):
+            words = phrase.split()
+            if all(w.isalpha() and w not in rules for w in words):
+                simple[i] = (Doc(self.nlp.vocab, words=words), words)
+            else:
+                others.append(i)
+        tokenized = dict(zip(others, self.nlp.tokenizer.pipe(phrases[i] for i in others),
+                             strict=True))
+        return [simple[i] if i in simple else (tokenized[i], None) for i in range(len(phrases))]
 
     def reset(self, namespace: str) -> None:
         """Forget a namespace's phrases (a component reloading its data file)."""
@@ -85,12 +139,15 @@ class Lexicon:
 
     def __call__(self, doc: Doc) -> Doc:
         found: dict[str, list[TermMatch]] = defaultdict(list)
+        columns: dict[str, list[int]] | None = None
         for attr, matcher in self._matchers.items():
             if len(matcher) == 0:
                 continue
             for match_id, start, end in matcher(doc):
+                if columns is None:
+                    columns = _columns(doc)
                 attr_ns = self._labels[match_id]
-                key = _key(doc[start:end], attr)
+                key = _key(columns[attr], start, end)
                 for payload in self._payloads[attr_ns].get(key, ()):
                     found[attr_ns[1]].append(TermMatch(payload, start, end))
         doc._.jt_matches = found
@@ -122,4 +179,23 @@ def matches(doc: Doc, namespace: str) -> list[TermMatch]:
 
 
 def hints(doc: Doc) -> dict[str, Any]:
-    return doc._.jt_hints or {}
+    """The posting's fields beside the text (empty for a doc made from text alone)."""
+    found = doc._.jt_hints
+    if found is None:
+        found = doc._.jt_hints = {}
+    return found  # type: ignore[no-any-return]
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, computed once: spaCy rebuilds it from every token on each access."""
+    h = hints(doc)
+    text = h.get("text")
+    if text is None:
+        text = h["text"] = doc.text
+    return text  # type: ignore[no-any-return]
+
+
+def description_start(doc: Doc) -> int:
+    """Where the description starts in the document text (the end for a title-only doc)."""
+    start = hints(doc).get("description_start")
+    return len(doc_text(doc)) if start is None else int(start)

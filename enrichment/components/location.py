@@ -15,7 +15,15 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from enrichment.components.lexicon import LOWER, ORTH, get_lexicon, hints, matches
+from enrichment.components.lexicon import (
+    LOWER,
+    ORTH,
+    description_start,
+    get_lexicon,
+    hints,
+    matches,
+    token_columns,
+)
 from enrichment.config import EnrichmentConfigError, config_error, read_json, resolve_data_path
 from enrichment.gazetteer import Gazetteer, fold, load_gazetteer
 from enrichment.types import LocationMatch
@@ -51,7 +59,7 @@ class LocationFinder:
         country = h.get("country")
         locations = self.gazetteer.parse_raw(raw, country) if raw else []
         if not any(loc.city for loc in locations):
-            from_text = self._from_text(doc, h.get("description_start", len(doc.text)), country)
+            from_text = self._from_text(doc, description_start(doc), country)
             if from_text:
                 locations = from_text
         if not locations and country:
@@ -65,7 +73,8 @@ class LocationFinder:
         found = matches(doc, CITY)
         if not found:
             return []
-        in_title = [m for m in found if doc[m.start].idx < description_start]
+        cols = token_columns(doc)
+        in_title = [m for m in found if cols.idx[m.start] < description_start]
         chosen = in_title or found
         counts = Counter(m.payload for m in chosen)
         first = {}
@@ -73,8 +82,9 @@ class LocationFinder:
             first.setdefault(m.payload, m)
         best = max(counts, key=lambda i: (counts[i], -first[i].start))
         # the same name may mean several cities: let the country hint decide
+        key = cols.orth[first[best].start:first[best].end]
         name = doc[first[best].start:first[best].end].text
-        ids = [m.payload for m in found if doc[m.start:m.end].text == name]
+        ids = [m.payload for m in found if cols.orth[m.start:m.end] == key]
         city = self.gazetteer.pick(sorted(set(ids)), country.upper() if country else None)
         return [LocationMatch(city.name, city.region, city.country, name)]
 

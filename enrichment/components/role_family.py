@@ -14,7 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from enrichment.components.base import DataComponent
-from enrichment.components.lexicon import hints
+from enrichment.components.lexicon import description_start, doc_text
 from enrichment.config import EnrichmentConfigError, read_jsonl, resolve_data_path
 
 NAME = "jobtrends_role_family"
@@ -53,8 +53,7 @@ class RoleFamilyRules(DataComponent):
         return FALLBACK
 
     def __call__(self, doc: Doc) -> Doc:
-        start = hints(doc).get("description_start", len(doc.text))
-        doc._.role_family = self.classify(doc.text[:start])
+        doc._.role_family = self.classify(doc_text(doc)[:description_start(doc)])
         return doc
 
 

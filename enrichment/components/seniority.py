@@ -21,7 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from enrichment.components.base import DataComponent
-from enrichment.components.lexicon import hints
+from enrichment.components.lexicon import description_start, doc_text, hints
 from enrichment.config import EnrichmentConfigError, read_json, resolve_data_path
 
 NAME = "jobtrends_seniority"
@@ -112,8 +112,8 @@ class SeniorityRules(DataComponent):
 
     def __call__(self, doc: Doc) -> Doc:
         h = hints(doc)
-        start = h.get("description_start", len(doc.text))
-        title, description = doc.text[:start], doc.text[start:]
+        text, start = doc_text(doc), description_start(doc)
+        title, description = text[:start], text[start:]
         doc._.seniority = (
             self.from_title(title)
             or self.from_years(description)

@@ -14,13 +14,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from enrichment.components.base import DataComponent
-from enrichment.components.lexicon import LOWER, ORTH, get_lexicon, matches
+from enrichment.components.lexicon import (
+    LOWER,
+    ORTH,
+    TokenColumns,
+    doc_text,
+    get_lexicon,
+    matches,
+    token_columns,
+)
 from enrichment.config import EnrichmentConfigError, config_error, read_jsonl, resolve_data_path
 
 NAME = "jobtrends_skills"
@@ -40,7 +48,7 @@ CONTEXT_CUES = frozenset(
     programmer programmeur""".split()  # noqa: SIM905
 )
 
-SENTENCE_ENDS = frozenset({".", "!", "?", "\n", "\n\n"})
+SENTENCE_ENDS = frozenset({".", "!", "?", "\n", "\n\n", "\n\n\n"})
 
 if not Doc.has_extension("skills"):
     Doc.set_extension("skills", default=None)
@@ -52,8 +60,7 @@ class Skill:
     category: str
 
 
-@dataclass(frozen=True)
-class SkillSpan:
+class SkillSpan(NamedTuple):
     """A skill found in the document: token span plus character offsets in ``doc.text``."""
 
     skill: Skill
@@ -97,6 +104,12 @@ class SkillMatcher(DataComponent):
                 if len(alias) == 1:
                     # the tokenizer keeps "R." together (like an initial) at a sentence end
                     in_context.append((alias + ".", (index, True)))
+        strings = self.nlp.vocab.strings
+        self._reject_next = {i: frozenset(strings.add(w) for w in words)
+                             for i, words in self.reject_next.items()}
+        self._sentence_ends = frozenset(strings.add(s) for s in SENTENCE_ENDS)
+        self._cues = frozenset(strings.add(c) for c in CONTEXT_CUES)
+        self._glue = frozenset(strings.add(g) for g in ("-", "&", "&D", "&amp;"))
         lexicon = get_lexicon(self.nlp, self.name)
         lexicon.reset(NAMESPACE)
         lexicon.add(NAMESPACE, LOWER, always_lower)
@@ -116,43 +129,49 @@ class SkillMatcher(DataComponent):
         kept.sort()
         anchors = [start for start, _, _, ambiguous in kept if not ambiguous]
         everything = [start for start, _, _, _ in kept]
+        cols = token_columns(doc) if kept else None
+        text = doc_text(doc) if kept else ""
         spans: list[SkillSpan] = []
         for start, end, index, ambiguous in kept:
-            if ambiguous and not self._in_context(doc, start, end, anchors, everything):
+            assert cols is not None
+            if ambiguous and not self._in_context(cols, start, end, anchors, everything):
                 continue
-            if index in self.reject_next and end < len(doc) and \
-                    doc[end].lower_ in self.reject_next[index]:
+            if index in self._reject_next and end < len(cols.lower) and \
+                    cols.lower[end] in self._reject_next[index]:
                 continue  # "Excel at teamwork"
-            span = doc[start:end]
-            text, end_char = span.text, span.end_char
-            if text.endswith(".") and len(text) == 2:
-                text, end_char = text[:-1], end_char - 1
-            spans.append(SkillSpan(self.skills[index], start, end, span.start_char, end_char, text))
+            start_char = cols.idx[start]
+            end_char = cols.idx[end - 1] + cols.length[end - 1]
+            if end_char - start_char == 2 and text[end_char - 1] == ".":
+                end_char -= 1  # "R." at a sentence end
+            spans.append(SkillSpan(self.skills[index], start, end, start_char, end_char,
+                                   text[start_char:end_char]))
         doc._.skills = spans
         return doc
 
-    def _in_context(self, doc: Doc, start: int, end: int, anchors: list[int],
+    def _in_context(self, cols: TokenColumns, start: int, end: int, anchors: list[int],
                     everything: list[int]) -> bool:
+        n = len(cols.orth)
         # "Go-live", "C-level", "R&D": a hyphen or ampersand glued on makes it another word
-        if end < len(doc) and doc[end].text in {"-", "&", "&D"} and not doc[end].whitespace_:
-            return False
-        if doc[start].whitespace_ == "" and end < len(doc) and doc[end].text.startswith("&"):
+        if end < n and cols.orth[end] in self._glue \
+                and cols.idx[end] == cols.idx[end - 1] + cols.length[end - 1]:
             return False
         # the context is the sentence around the name, at most context_window tokens each side
+        # (no Token.is_sent_end: on a blank pipeline it scans the whole document per call)
         lo = start
-        while lo > 0 and start - lo < self.context_window and not doc[lo - 1].is_sent_end \
-                and doc[lo - 1].text not in SENTENCE_ENDS:
+        while lo > 0 and start - lo < self.context_window \
+                and cols.orth[lo - 1] not in self._sentence_ends:
             lo -= 1
         hi = end
-        while hi < len(doc) and hi - end < self.context_window \
-                and doc[hi].text not in SENTENCE_ENDS:
+        ends = self._sentence_ends
+        while hi < n and hi - end < self.context_window and cols.orth[hi] not in ends:
             hi += 1
         if any(lo <= a < hi for a in anchors):
             return True
         if any(a != start and lo <= a < hi and abs(a - start) <= 2 for a in everything):
             # two ambiguous names side by side in a list ("R, Julia")
             return True
-        return any(t.lower_ in CONTEXT_CUES for t in doc[lo:hi])
+        cues = self._cues
+        return any(h in cues for h in cols.lower[lo:hi])
 
 
 @Language.factory(NAME, default_config=DEFAULT_CONFIG)
