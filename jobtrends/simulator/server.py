@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -36,7 +37,7 @@ class MarketServer:
         self.requests = 0
         self._lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"sim": self})
-        self._httpd = ThreadingHTTPServer((host, port), handler)
+        self._httpd = _QuietServer((host, port), handler)
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -70,6 +71,15 @@ class MarketServer:
         self.stop()
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a crawler closing its connection early is routine, not an error worth a traceback
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     sim: MarketServer
     protocol_version = "HTTP/1.1"
@@ -83,7 +93,7 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         parts = [p for p in split.path.split("/") if p]
         query = {k: v[-1] for k, v in parse_qs(split.query).items()}
-        with contextlib.suppress(BrokenPipeError):  # the crawler hung up: nothing to do
+        with contextlib.suppress(ConnectionError):  # the crawler hung up: nothing to do
             self._route(parts, query)
 
     # --- routing ---------------------------------------------------------------------------------
