@@ -81,3 +81,26 @@ def test_unknown_filter_values_are_rejected(sqlite_url: str, market) -> None:  #
         report = build_report(session, TrendFilter(country="BE", role_family="ml-engineer"))
     assert report.title == "Hiring trends: ml-engineer in BE"
     assert all(r.country == "BE" for r in report.cities.rows)
+
+
+def test_scraped_markup_from_storage_is_escaped(sqlite_url: str, market) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select, update
+
+    from jobtrends.report import render
+    from storage.models import Company, PostingLocation
+
+    hostile = "<script>alert(1)</script>"
+    with _session(sqlite_url, market) as session:
+        top = build_report(session, TrendFilter()).companies[0].name
+        session.execute(update(Company).where(Company.name == top).values(name=hostile))
+        city = session.scalars(select(PostingLocation.city).limit(1)).one()
+        session.execute(update(PostingLocation).where(PostingLocation.city == city)
+                        .values(city=hostile))
+        session.commit()
+        report = build_report(session, TrendFilter())
+    assert report.companies[0].name == hostile
+    assert any(r.label == hostile for r in report.cities.rows)
+    for fmt in ("html", "md"):
+        text = render(report, fmt)
+        assert hostile not in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text

@@ -55,7 +55,8 @@ def render_markdown(report: ReportData) -> str:
     ]
     lines += [f"- {md_escape(lr.text)}" for lr in report.learnings] or [
         "- The numbers are too thin for any statement yet."]
-    lines += [""] + [f"> **Warning:** {md_escape(w)}" for w in report.warnings]
+    for warning in report.warnings:  # one blockquote each: adjacent ones would merge
+        lines += ["", f"> **Warning:** {md_escape(warning)}"]
     lines += ["", "## Weekly flow", ""]
     lines += _table(
         ["ISO week", "opened", "closed", "net", "complete crawls"],
