@@ -75,7 +75,7 @@ def weekly_flow(session: Session, flt: TrendFilter, weeks: int = DEFAULT_WEEKS) 
 
 
 def time_to_fill(session: Session, flt: TrendFilter, weeks: int = DEFAULT_WEEKS) -> TimeToFill:
-    """Kaplan–Meier time to fill of roles opened before ``until`` (and since ``since`` if given)."""
+    """Kaplan–Meier time to fill of the roles opened in the window (open ones censored)."""
     return _run(session, flt, weeks, lambda rf, roles: time_to_fill_for(session, rf, roles))
 
 
