@@ -8,6 +8,7 @@ from itertools import islice
 from typing import Any
 
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 from enrichment.language import detect_language, detection_sample
@@ -55,7 +56,9 @@ class Enricher:
         for lang, indexes in by_lang.items():
             nlp = self.pipeline(lang)
             docs = []
-            for doc, i in zip(nlp.tokenizer.pipe(prepared[i][1] for i in indexes), indexes,
+            tokenizer = nlp.tokenizer
+            assert isinstance(tokenizer, Tokenizer)
+            for doc, i in zip(tokenizer.pipe(prepared[i][1] for i in indexes), indexes,
                               strict=True):
                 _, _, description_start, posting = prepared[i]
                 doc._.jt_hints = {

@@ -71,8 +71,10 @@ def load_cases(path: Path) -> list[EvalCase]:
             try:
                 row = json.loads(line)
                 labels = row["labels"]
-                posting = PostingText(**{k: row.get(k) or None for k in POSTING_FIELDS
-                                         if k != "title"}, title=row["title"])
+                optional: dict[str, Any] = {k: row.get(k) or None for k in POSTING_FIELDS
+                                            if k not in ("title", "description")}
+                posting = PostingText(title=row["title"], description=row.get("description") or "",
+                                      **optional)
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 raise EvaluationFileError(
                     f"{path}:{lineno}: expected a JSON object with 'title' and 'labels' ({exc})"

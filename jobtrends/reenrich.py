@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Engine, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from enrichment import ENRICHMENT_VERSION, Enricher, Enrichment, PostingText, get_enricher
@@ -25,7 +26,7 @@ class ReenrichStats:
     batches: int = 0
 
 
-def _stale(version: str, everything: bool):  # type: ignore[no-untyped-def]
+def _stale(version: str, everything: bool) -> ColumnElement[bool]:
     if everything:
         return Posting.id.is_not(None)
     return or_(Posting.enrichment_version.is_(None), Posting.enrichment_version != version)
@@ -93,7 +94,7 @@ def reenrich(
     return stats
 
 
-def _write_batch(session: Session, rows: Sequence, found: Sequence[Enrichment],  # type: ignore[type-arg]
+def _write_batch(session: Session, rows: Sequence[Any], found: Sequence[Enrichment],
                  version: str) -> None:
     ids = [r.id for r in rows]
     located = [(r, f) for r, f in zip(rows, found, strict=True) if f.locations]

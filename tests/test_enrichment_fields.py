@@ -161,16 +161,27 @@ def test_role_family_from_title(title: str, family: str) -> None:
     assert enrich(title, "Join us.").role_family == family
 
 
+def _small_skills(tmp_path: Path) -> dict[str, str]:
+    """A one-entry taxonomy: these tests are not about skills, and it builds in no time."""
+    path = tmp_path / "skills.jsonl"
+    path.write_text('{"name": "Python", "category": "language", "aliases": ["python"]}\n',
+                    encoding="utf-8")
+    return {"patterns": str(path)}
+
+
 def test_role_families_are_configurable(tmp_path: Path) -> None:
     rules = tmp_path / "roles.jsonl"
     rules.write_text(json.dumps({"family": "barista", "patterns": ["barista"]}) + "\n",
                      encoding="utf-8")
-    nlp = build_pipeline("en", {"jobtrends_role_family": {"rules": str(rules)}})
+    skills = _small_skills(tmp_path)
+    nlp = build_pipeline("en", {"jobtrends_role_family": {"rules": str(rules)},
+                                "jobtrends_skills": skills})
     assert nlp("Head Barista\nCoffee.")._.role_family == "barista"
     assert nlp("Data Engineer\nPipelines.")._.role_family == "other"
     rules.write_text('{"family": "x"}\n', encoding="utf-8")
     with pytest.raises(EnrichmentConfigError, match=r"roles.jsonl:1"):
-        build_pipeline("en", {"jobtrends_role_family": {"rules": str(rules)}})
+        build_pipeline("en", {"jobtrends_role_family": {"rules": str(rules)},
+                              "jobtrends_skills": skills})
 
 
 def test_bad_seniority_level_in_rules_is_rejected(tmp_path: Path) -> None:
@@ -180,4 +191,5 @@ def test_bad_seniority_level_in_rules_is_rejected(tmp_path: Path) -> None:
     bad = tmp_path / "seniority.json"
     bad.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(EnrichmentConfigError, match="Boss"):
-        build_pipeline("en", {"jobtrends_seniority": {"rules": str(bad)}})
+        build_pipeline("en", {"jobtrends_seniority": {"rules": str(bad)},
+                              "jobtrends_skills": _small_skills(tmp_path)})

@@ -16,6 +16,7 @@ from spacy import attrs as spacy_attrs
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.strings import get_string_id
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 LEXICON = "jobtrends_lexicon"
@@ -59,7 +60,7 @@ def token_columns(doc: Doc) -> TokenColumns:
         array = doc.to_array([spacy_attrs.LOWER, spacy_attrs.ORTH, spacy_attrs.IDX,
                               spacy_attrs.LENGTH])
         cols = h["columns"] = TokenColumns(*(array[:, i].tolist() for i in range(4)))
-    return cols  # type: ignore[no-any-return]
+    return cols
 
 
 def _columns(doc: Doc) -> dict[str, list[int]]:
@@ -116,7 +117,9 @@ class Lexicon:
         Plain alphabetic words split on spaces in every language (barring special cases such
         as "cannot"), so most of the taxonomy skips the tokenizer: that halves start-up time.
         """
-        rules = self.nlp.tokenizer.rules or {}
+        tokenizer = self.nlp.tokenizer
+        assert isinstance(tokenizer, Tokenizer)
+        rules = tokenizer.rules or {}
         simple: dict[int, tuple[Doc, list[str] | None]] = {}
         others: list[int] = []
         for i, phrase in enumerate(phrases):
@@ -125,7 +128,7 @@ class Lexicon:
                 simple[i] = (Doc(self.nlp.vocab, words=words), words)
             else:
                 others.append(i)
-        tokenized = dict(zip(others, self.nlp.tokenizer.pipe(phrases[i] for i in others),
+        tokenized = dict(zip(others, tokenizer.pipe(phrases[i] for i in others),
                              strict=True))
         return [simple[i] if i in simple else (tokenized[i], None) for i in range(len(phrases))]
 
@@ -183,7 +186,7 @@ def hints(doc: Doc) -> dict[str, Any]:
     found = doc._.jt_hints
     if found is None:
         found = doc._.jt_hints = {}
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def doc_text(doc: Doc) -> str:
@@ -192,7 +195,7 @@ def doc_text(doc: Doc) -> str:
     text = h.get("text")
     if text is None:
         text = h["text"] = doc.text
-    return text  # type: ignore[no-any-return]
+    return text
 
 
 def description_start(doc: Doc) -> int:

@@ -18,6 +18,7 @@ from spacy.tokens import Doc
 from enrichment.components.lexicon import (
     LOWER,
     ORTH,
+    TermMatch,
     description_start,
     get_lexicon,
     hints,
@@ -77,7 +78,7 @@ class LocationFinder:
         in_title = [m for m in found if cols.idx[m.start] < description_start]
         chosen = in_title or found
         counts = Counter(m.payload for m in chosen)
-        first = {}
+        first: dict[int, TermMatch] = {}
         for m in chosen:
             first.setdefault(m.payload, m)
         best = max(counts, key=lambda i: (counts[i], -first[i].start))
