@@ -125,27 +125,24 @@ def _role_row(p: type[Posting], linked: ColumnElement[int]) -> list[Any]:
 
 
 def _canonical_candidates(rf: ResolvedFilter) -> Select[Any]:
-    """Canonical postings open or closed after the window start (one pass, closed_at index).
-
-    ``linked`` says whether other postings point to it; those roles are refined afterwards, so
-    the exact window and country tests here only hold for roles of one posting.
-    """
+    """Canonical postings open or closed after the window start (one pass, closed_at index),
+    as roles of one posting; the exact window and country tests come after folding links."""
     p = aliased(Posting, name="p")
-    member = aliased(Posting, name="m")
-    has_linked = exists().where(member.canonical_id == p.id)
-    query = select(*_role_row(p, case((has_linked, 1), else_=0))).where(
-        _touches_window(p, rf),
-        _is_canonical(p),
-        # an expression, to keep SQLite on the selective closed_at index
-        or_(unindexed(p.opened_at) < rf.window.end, has_linked),
-        *_attribute_conditions(p, rf),
+    return select(*_role_row(p, literal(0))).where(
+        _touches_window(p, rf), _is_canonical(p), *_attribute_conditions(p, rf)
     )
-    if rf.country is not None:
-        own_location = exists().where(
-            PostingLocation.posting_id == p.id, PostingLocation.country == rf.country
+
+
+def _mark_linked(roles: Table) -> Update:
+    """Flag roles that other postings point to (one pass over the canonical_id index)."""
+    member = aliased(Posting, name="lm")
+    return (
+        update(roles)
+        .where(
+            roles.c.role_id.in_(select(member.canonical_id).where(member.canonical_id.is_not(None)))
         )
-        query = query.where(or_(p.country == rf.country, own_location, has_linked))
-    return query
+        .values(linked=1)
+    )
 
 
 def _roles_reached_through_links(rf: ResolvedFilter, roles: Table) -> Select[Any]:
@@ -227,6 +224,7 @@ def active_roles(session: Session, rf: ResolvedFilter) -> Iterator[Table]:
     try:
         columns = list(table.c.keys())
         connection.execute(insert(table).from_select(columns, _canonical_candidates(rf)))
+        connection.execute(_mark_linked(table))
         connection.execute(
             insert(table).from_select(columns, _roles_reached_through_links(rf, table))
         )
@@ -238,7 +236,6 @@ def active_roles(session: Session, rf: ResolvedFilter) -> Iterator[Table]:
         if rf.country is not None:
             connection.execute(
                 delete(table).where(
-                    t.linked > 0,
                     # coalesce: a NULL country must read as "not this country", not as unknown
                     ~or_(
                         func.coalesce(t.country, "") == rf.country,
