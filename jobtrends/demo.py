@@ -8,8 +8,7 @@ simulator's ground truth.
 
 By default every week is crawled in this one process (one reactor, one warm enricher), which
 is why the demo runs once per process; ``process_per_week`` runs ``jobtrends crawl`` once per
-week instead, as cron would (``python -m jobtrends.demo crawl-week`` stands in for it when the
-command is not available).
+week instead, as cron would.
 """
 
 from __future__ import annotations
@@ -106,47 +105,24 @@ def _write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
-def _crawl_cli_available() -> bool:
-    """Whether ``jobtrends crawl`` accepts ``--sources`` and ``--observed-at``."""
-    from jobtrends.cli import app
-
-    for command in app.registered_commands:
-        if command.name == "crawl" and command.callback is not None:
-            import inspect
-
-            params = inspect.signature(command.callback).parameters
-            return "observed_at" in params and any("sources" in p for p in params)
-    return False
-
-
 def crawl_command(db_url: str, sources: Path, observed_at: datetime) -> list[str]:
-    """The command that crawls every source of ``sources`` once, observed at ``observed_at``."""
-    when = observed_at.isoformat()
-    if _crawl_cli_available():
-        return [sys.executable, "-c", "from jobtrends.cli import main; main()", "--db", db_url,
-                "crawl", "--sources", str(sources), "--observed-at", when]
-    return [sys.executable, "-m", "jobtrends.demo", "crawl-week", "--db", db_url,
-            "--sources", str(sources), "--observed-at", when]
+    """``jobtrends crawl`` of every source in ``sources``, observed at ``observed_at``."""
+    return [sys.executable, "-c", "from jobtrends.cli import main; main()", "--db", db_url,
+            "crawl", "--sources", str(sources), "--observed-at", observed_at.isoformat()]
 
 
-def _crawl_week(db_url: str, sources: Path, observed_at: datetime, log: Path) -> dict[str, Any]:
+def _crawl_week(db_url: str, sources: Path, observed_at: datetime, log: Path) -> None:
     cmd = crawl_command(db_url, sources, observed_at)
     env = dict(os.environ, COLUMNS="160")
     with log.open("a", encoding="utf-8") as handle:
         handle.write(f"\n$ {' '.join(cmd)}\n")
         handle.flush()
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=handle, text=True,
+        proc = subprocess.run(cmd, stdout=handle, stderr=handle, text=True,
                               timeout=CRAWL_TIMEOUT, env=env, check=False)
-        handle.write(proc.stdout)
     # exit 4 means "done, some sources incomplete": expected in the failing source's week
     if proc.returncode not in (0, 4):
         raise DemoError(f"crawl observed at {observed_at.isoformat()} exited with "
                         f"{proc.returncode}; see {log}")
-    for line in reversed(proc.stdout.splitlines()):
-        if line.startswith("{"):
-            summary: dict[str, Any] = json.loads(line)
-            return summary
-    return {}
 
 
 def run_demo(config: DemoConfig, progress: Progress = _quiet) -> DemoResult:
@@ -302,45 +278,3 @@ def week_summary(db_url: str, observed_at: datetime) -> tuple[int, list[str], in
     engine.dispose()
     incomplete = sorted(name for name, status, _ in rows if status != "complete")
     return len(rows), incomplete, sum(seen or 0 for _, _, seen in rows)
-
-
-def crawl_week(db_url: str, sources_file: Path, observed_at: datetime) -> dict[str, Any]:
-    """Crawl every source once through the real runner and pipelines, then reconcile."""
-    from crawler.runner import crawl_settings, crawl_sources
-    from crawler.sources import load_sources
-    from storage.lifecycle import reconcile
-
-    sources = load_sources(sources_file)
-    settings = crawl_settings(db_url=db_url, observed_at=observed_at,
-                              overrides={"LOG_LEVEL": "WARNING"})
-    outcomes = crawl_sources(sources, settings, parallel=8)
-    engine = make_engine(db_url)
-    with Session(engine) as session:
-        report = reconcile(session)
-        session.commit()
-    verdicts = {v.source: v.status for v in report.verdicts}
-    return {
-        "sources": len(outcomes),
-        "items": sum(o.items for o in outcomes),
-        "incomplete": sorted(s for s, status in verdicts.items() if status != "complete"),
-        "errors": {o.source: o.error for o in outcomes if o.error},
-    }
-
-
-def _main(argv: list[str]) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m jobtrends.demo")
-    sub = parser.add_subparsers(dest="command", required=True)
-    week = sub.add_parser("crawl-week", help="crawl every source once (one simulated week)")
-    week.add_argument("--db", required=True)
-    week.add_argument("--sources", required=True, type=Path)
-    week.add_argument("--observed-at", required=True, type=datetime.fromisoformat)
-    args = parser.parse_args(argv)
-    summary = crawl_week(args.db, args.sources, args.observed_at)
-    print(json.dumps(summary))
-    return 4 if summary["incomplete"] else 0
-
-
-if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))
