@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
 from storage.db import make_engine
 
@@ -41,12 +41,29 @@ def upgrade(engine_or_url: Engine | str, revision: str = "head") -> str | None:
     try:
         config = alembic_config()
         with engine.begin() as connection:
+            _lock_for_migration(connection)
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
         return current_revision(engine)
     finally:
         if owned:
             engine.dispose()
+
+
+# Any constant: concurrent upgrades of one PostgreSQL database take turns on it.
+_MIGRATION_LOCK_KEY = 0x6A6F6275
+
+
+def _lock_for_migration(connection: Connection) -> None:
+    """Make concurrent upgrades (several crawler processes on a fresh database) take turns.
+
+    The second one waits, then finds the schema current and does nothing. On SQLite the
+    migration runs in a write transaction taken up front, so its DDL is atomic as well.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def downgrade(engine_or_url: Engine | str, revision: str) -> str | None:

@@ -114,3 +114,26 @@ def test_newer_schema_over_older_database_keeps_every_row(engine: Engine) -> Non
             assert conn.execute(select(func.count()).select_from(table)).scalar_one() == count
         titles = conn.execute(select(models.Posting.title).order_by(models.Posting.id)).scalars()
         assert list(titles) == ["Engineer 0", "Engineer 1", "Engineer 2"]
+
+
+def test_concurrent_upgrades_of_a_fresh_database_take_turns(db_url: str) -> None:
+    """Several crawler processes starting on a fresh database all upgrade it at once."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    barrier = Barrier(4)
+
+    def upgrade_once(_: int) -> str | None:
+        engine = make_engine(db_url)
+        try:
+            barrier.wait()
+            return schema.upgrade(engine)
+        finally:
+            engine.dispose()
+
+    with ThreadPoolExecutor(4) as pool:
+        reached = list(pool.map(upgrade_once, range(4)))
+    assert reached == [schema.head_revision()] * 4
+    engine = make_engine(db_url)
+    assert _diff(engine) == []
+    engine.dispose()
