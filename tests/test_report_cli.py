@@ -15,6 +15,8 @@ from jobtrends.simulator.replay import replay
 from storage.db import make_engine
 from storage.schema import upgrade
 
+MARKET = build_market(MarketConfig(seed=2, postings=250, weeks=5, companies=8))
+
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -22,7 +24,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> str:
     engine = make_engine(url)
     upgrade(engine)
     with Session(engine) as session:
-        replay(session, build_market(MarketConfig(seed=2, postings=250, weeks=5, companies=8)))
+        replay(session, MARKET)
     engine.dispose()
     return url
 
@@ -71,3 +73,16 @@ def test_unknown_filter_values_exit_2(db: str, tmp_path: Path, args: list[str],
 def test_bad_format_is_a_usage_error(db: str) -> None:
     result = CliRunner().invoke(app, ["--db", db, "report", "--format", "pdf"])
     assert result.exit_code == 2
+
+
+def test_one_company(db: str, tmp_path: Path) -> None:
+    company = MARKET.companies[0]
+    out = tmp_path / "c.json"
+    # matched on the normalized name: case and legal form do not matter
+    name = company.name.split()[0].upper()
+    result = CliRunner().invoke(app, ["--db", db, "report", "--company", name, "-f", "json",
+                                      "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text(encoding="utf-8"))["report"]
+    assert [c["name"] for c in report["companies"]] == [company.name]
+    assert report["title"].endswith(f"at {name}")

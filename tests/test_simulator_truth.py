@@ -45,7 +45,7 @@ def _tiny_market() -> Market:
 
 
 def test_weekly_flow_by_hand() -> None:
-    truth = ground_truth(_tiny_market())
+    truth = _tiny_market().ground_truth()
     # r1 opened in week 2, r2 in week 3, r4 and r6 in week 5; r0 and r5 are left-censored,
     # r3 was never seen; the cross-posted r2 counts once
     assert dict(truth.opened_by_week) == {(2026, 2): 1, (2026, 3): 1, (2026, 5): 2}

@@ -17,9 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from itertools import accumulate
+from typing import TYPE_CHECKING
 
 from jobtrends.simulator import vocab
 from storage.companies import normalize_title
+
+if TYPE_CHECKING:
+    from jobtrends.simulator.truth import GroundTruth
 
 KIND_GREENHOUSE = "greenhouse"
 KIND_LEVER = "lever"
@@ -180,6 +184,12 @@ class Market:
     @cached_property
     def _placement_index(self) -> dict[tuple[str, str], Placement]:
         return {(p.source, p.job_id): p for ps in self.placements.values() for p in ps}
+
+    def ground_truth(self, *, k: int = 2, min_seen_share: float = 0.5) -> GroundTruth:
+        """What a report of this market crawled weekly must show: see :mod:`.truth`."""
+        from jobtrends.simulator.truth import ground_truth
+
+        return ground_truth(self, k=k, min_seen_share=min_seen_share)
 
     # --- files for the pipeline ----------------------------------------------------------------
     def sources_toml(self, base_url: str) -> str:
