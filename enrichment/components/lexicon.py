@@ -31,10 +31,9 @@ if not Doc.has_extension("jt_hints"):
     Doc.set_extension("jt_hints", default=None)
 
 
-class TermMatch(NamedTuple):
-    payload: Any  # what the component registered for the phrase
-    start: int  # token offsets
-    end: int
+# (payload the component registered for the phrase, start token, end token): a plain tuple,
+# as documents carry dozens of matches and a NamedTuple costs ten times more to create
+TermMatch = tuple[Any, int, int]
 
 
 _ATTR_IDS = {LOWER: spacy_attrs.LOWER, ORTH: spacy_attrs.ORTH}
@@ -66,10 +65,6 @@ def token_columns(doc: Doc) -> TokenColumns:
 def _columns(doc: Doc) -> dict[str, list[int]]:
     cols = token_columns(doc)
     return {LOWER: cols.lower, ORTH: cols.orth}
-
-
-def _key(hashes: list[int], start: int, end: int) -> tuple[int, ...]:
-    return tuple(hashes[start:end])
 
 
 class Lexicon:
@@ -143,16 +138,19 @@ class Lexicon:
     def __call__(self, doc: Doc) -> Doc:
         found: dict[str, list[TermMatch]] = defaultdict(list)
         columns: dict[str, list[int]] | None = None
+        labels, payloads = self._labels, self._payloads
         for attr, matcher in self._matchers.items():
             if len(matcher) == 0:
                 continue
             for match_id, start, end in matcher(doc):
                 if columns is None:
                     columns = _columns(doc)
-                attr_ns = self._labels[match_id]
-                key = _key(columns[attr], start, end)
-                for payload in self._payloads[attr_ns].get(key, ()):
-                    found[attr_ns[1]].append(TermMatch(payload, start, end))
+                attr_ns = labels[match_id]
+                hits = payloads[attr_ns].get(tuple(columns[attr][start:end]))
+                if hits:
+                    out = found[attr_ns[1]]
+                    for payload in hits:
+                        out.append((payload, start, end))
         doc._.jt_matches = found
         return doc
 

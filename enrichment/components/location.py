@@ -75,22 +75,22 @@ class LocationFinder:
         if not found:
             return []
         cols = token_columns(doc)
-        in_title = [m for m in found if cols.idx[m.start] < description_start]
+        in_title = [m for m in found if cols.idx[m[1]] < description_start]
         chosen = in_title or found
-        counts = Counter(m.payload for m in chosen)
+        counts = Counter(m[0] for m in chosen)
         first: dict[int, TermMatch] = {}
         for m in chosen:
-            first.setdefault(m.payload, m)
-        best = max(counts, key=lambda i: (counts[i], -first[i].start))
+            first.setdefault(m[0], m)
+        best = max(counts, key=lambda i: (counts[i], -first[i][1]))
         # the same name may mean several cities: let the country hint decide
-        key = cols.orth[first[best].start:first[best].end]
-        name = doc[first[best].start:first[best].end].text
-        ids = [m.payload for m in found if cols.orth[m.start:m.end] == key]
+        key = cols.orth[first[best][1]:first[best][2]]
+        name = doc[first[best][1]:first[best][2]].text
+        ids = [m[0] for m in found if cols.orth[m[1]:m[2]] == key]
         city = self.gazetteer.pick(sorted(set(ids)), country.upper() if country else None)
         return [LocationMatch(city.name, city.region, city.country, name)]
 
     def _work_mode(self, doc: Doc, raw: str, has_city: bool) -> str | None:
-        modes = {m.payload for m in matches(doc, REMOTE)}
+        modes = {m[0] for m in matches(doc, REMOTE)}
         folded = f" {fold(raw)} "
         for mode, phrases in self.raw_cues.items():
             if any(f" {p} " in folded for p in phrases):

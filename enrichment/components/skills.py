@@ -118,7 +118,7 @@ class SkillMatcher(DataComponent):
     def __call__(self, doc: Doc) -> Doc:
         found = matches(doc, NAMESPACE)
         # longest first, then leftmost: "Apache Spark" wins over "Spark"
-        ordered = sorted(found, key=lambda m: (m.start - m.end, m.start))
+        ordered = sorted(found, key=lambda m: (m[1] - m[2], m[1]))
         taken = bytearray(len(doc))
         kept: list[tuple[int, int, int, bool]] = []
         for (index, needs_context), start, end in ordered:
