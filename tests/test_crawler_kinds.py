@@ -7,6 +7,7 @@ robots.txt, non-UTF-8 pages, malformed JSON-LD and ``@graph``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -284,3 +285,22 @@ def test_user_agent_names_the_project(crawl: dict[str, Any], mockserver: MockSer
                                       ) -> None:
     agents = set(mockserver.state.user_agents)
     assert agents and all(a.startswith("jobtrends/") and "(+http" in a for a in agents)
+
+
+@pytest.mark.parametrize("throttle", [True, False])
+def test_sitemaps_are_read_one_at_a_time_so_memory_stays_flat(
+        mockserver: MockServer, tmp_path: Path, throttle: bool  # noqa: F811
+) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        f'[[source]]\nname = "gen"\nkind = "jsonld"\nsitemap_urls = '
+        f'["{mockserver.url}/gen/jsonld/sitemap.xml?n=200&per=20"]\n'
+        'posting_url_pattern = "/job/"\n', encoding="utf-8")
+    result = run_crawl(sources, tmp_path / "out.json",
+                       f"JOBTRENDS_SITEMAP_THROTTLE={str(throttle).lower()}")["gen"]
+    assert result["finish_reason"] == "finished" and len(_items(result)) == 200
+    peak = result["stats"]["jobtrends/max_outstanding_postings"]
+    # throttled: the next sitemap is read once fewer than LOW_WATERMARK (100) postings are
+    # outstanding, so at most 100 + one sitemap (20) wait; unthrottled, 8 concurrent sitemap
+    # downloads queue 160 at once (and a 100k-posting site queues ~100k requests)
+    assert (peak <= 120) if throttle else (peak > 120)

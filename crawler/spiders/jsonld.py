@@ -10,10 +10,13 @@ page; default ``rel=next`` links) and ``max_pages`` (listing pages per start URL
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse, XmlResponse
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip, gzip_magic_number
@@ -23,14 +26,22 @@ from crawler.items import JobPostingItem, PostingGoneItem
 from crawler.parsers import PayloadError, jsonld
 from crawler.spiders.base import SourceSpider
 from crawler.urls import canonical_url
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+    from twisted.python.failure import Failure
 from storage.models import CLOSE_EXPIRED, CLOSE_HTTP_GONE, CLOSE_NOT_ACCEPTING
 
 STAT_PARSE_ERRORS = "jobtrends/jsonld_parse_errors"
 STAT_BLOCKS = "jobtrends/jsonld_blocks"
 STAT_NO_POSTING = "jobtrends/pages_without_jobposting"
+STAT_MAX_OUTSTANDING = "jobtrends/max_outstanding_postings"
 DEFAULT_NEXT = "a[rel~=next]::attr(href), link[rel~=next]::attr(href)"
 DEFAULT_MAX_PAGES = 1000
 MAX_SITEMAP_BYTES = 200 * 1024 * 1024
+LOW_WATERMARK = 100  # outstanding posting requests under which the next sitemap is read
 _SITEMAP_URL = re.compile(r"(\.xml(\.gz)?$)|sitemap", re.I)
 
 Output = Iterator[JobPostingItem | PostingGoneItem | scrapy.Request]
@@ -38,8 +49,21 @@ Output = Iterator[JobPostingItem | PostingGoneItem | scrapy.Request]
 
 class JsonLdSpider(SourceSpider):
     name = kind = "jsonld"
+    throttle_sitemaps = True
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.release_on_idle, signal=signals.spider_idle)
+        spider.throttle_sitemaps = crawler.settings.getbool("JOBTRENDS_SITEMAP_THROTTLE", True)
+        return spider
 
     async def start(self) -> AsyncIterator[Any]:
+        # sitemaps of an index are read one after another, each once the postings of the
+        # previous one are nearly done: the request queue holds one sitemap's worth at most
+        self._pending_sitemaps: deque[str] = deque()
+        self._sitemap_in_flight = False
+        self._outstanding = 0
         options = self.source.options
         self._posting_pattern = re.compile(options.get("posting_url_pattern") or "")
         self._follow = [re.compile(p) for p in options.get("sitemap_follow") or []]
@@ -53,6 +77,8 @@ class JsonLdSpider(SourceSpider):
 
     # -- sitemaps (index, urlset, gzip)
     def parse_sitemap(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
+        if response.meta.get("released"):
+            self._sitemap_in_flight = False
         body = _sitemap_body(response)
         if body is None:
             self.payload_error(response.url, PayloadError("jsonld: not a sitemap"))
@@ -62,14 +88,46 @@ class JsonLdSpider(SourceSpider):
             for entry in sitemap:
                 loc = entry.get("loc")
                 if loc and (not self._follow or any(p.search(loc) for p in self._follow)):
-                    yield self.listing_request(loc, self.parse_sitemap)
+                    if self.throttle_sitemaps:
+                        self._pending_sitemaps.append(loc)
+                    else:  # every sitemap at once: faster start, memory grows with the site
+                        yield self.listing_request(loc, self.parse_sitemap)
+            yield from self.release_sitemap()
         elif sitemap.type == "urlset":
-            for entry in sitemap:
-                loc = entry.get("loc")
-                if loc and self._posting_pattern.search(loc):
-                    yield self.posting_request(loc)
+            # built eagerly: Scrapy drains callback output lazily, and the outstanding count
+            # must include the whole sitemap before another callback decides to read the next
+            requests = [self.posting_request(entry["loc"]) for entry in sitemap
+                        if entry.get("loc") and self._posting_pattern.search(entry["loc"])]
+            yield from requests
+            yield from self.release_sitemap()
         else:
             self.payload_error(response.url, PayloadError("jsonld: not a sitemap"))
+
+    def release_sitemap(self) -> Iterator[scrapy.Request]:
+        """The next pending sitemap, once few posting requests are still outstanding."""
+        if (self._pending_sitemaps and not self._sitemap_in_flight
+                and self._outstanding < LOW_WATERMARK):
+            self._sitemap_in_flight = True
+            request = self.listing_request(self._pending_sitemaps.popleft(), self.parse_sitemap,
+                                           released=True)
+            request.errback = self.sitemap_failed
+            request.priority = 2  # fetched before the remaining postings: no gap in the flow
+            yield request
+
+    def sitemap_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        self._sitemap_in_flight = False
+        self.on_error(failure)
+        yield from self.release_sitemap()
+
+    def release_on_idle(self) -> None:
+        """Fallback (requests dropped as duplicates never report back): idle means done."""
+        if self._pending_sitemaps:
+            self._outstanding = 0
+            self._sitemap_in_flight = False
+            for request in self.release_sitemap():
+                assert self.crawler.engine is not None
+                self.crawler.engine.crawl(request)
+            raise DontCloseSpider
 
     # -- listing pages with pagination
     def parse_listing(self, response: Response, page: int = 1) -> Output:
@@ -98,11 +156,22 @@ class JsonLdSpider(SourceSpider):
     # -- posting pages
     def posting_request(self, url: str) -> scrapy.Request:
         # postings before more listings: the queue stays short, memory flat
-        return scrapy.Request(url, callback=self.parse_posting, errback=self.on_error,
+        self._outstanding += 1
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.max_value(STAT_MAX_OUTSTANDING, self._outstanding)
+        return scrapy.Request(url, callback=self.parse_posting, errback=self.posting_failed,
                               priority=1, meta={"handle_httpstatus_list": [404, 410],
                                                 "posting_url": url})
 
+    def posting_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        self._outstanding -= 1
+        self.on_error(failure)
+        yield from self.release_sitemap()
+
     def parse_posting(self, response: Response) -> Output:
+        self._outstanding -= 1
+        yield from self.release_sitemap()
         url = response.meta.get("posting_url", response.url)
         job_id = canonical_url(url) or url
         if response.status in (404, 410):

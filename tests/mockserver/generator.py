@@ -1,7 +1,7 @@
 """Generated career sites and boards for the benchmark: as many postings as asked for.
 
-``/gen/jsonld/sitemap.xml?n=N`` is a sitemap index of ``/gen/jsonld/sitemap-K.xml?n=N``
-urlsets (1,000 postings each); ``/gen/jsonld/job/I`` is a posting page with JSON-LD;
+``/gen/jsonld/sitemap.xml?n=N[&per=P]`` is a sitemap index of ``/gen/jsonld/sitemap-K.xml``
+urlsets (P postings each, default 1,000); ``/gen/jsonld/job/I`` is a posting page with JSON-LD;
 ``/gen/greenhouse/v1/boards/bench-N/jobs`` a Greenhouse board of N postings.
 """
 
@@ -46,17 +46,18 @@ def posting(i: int, base: str) -> dict[str, object]:
 
 def generate(path: str, query: dict[str, list[str]], base: str) -> tuple[int, bytes, str]:
     n = int(query.get("n", ["1000"])[0])
+    per = int(query.get("per", [str(PER_SITEMAP)])[0])
     if path == "/gen/jsonld/sitemap.xml":
-        count = (n + PER_SITEMAP - 1) // PER_SITEMAP
-        entries = "".join(f"<sitemap><loc>{base}/gen/jsonld/sitemap-{k}.xml?n={n}</loc></sitemap>"
-                          for k in range(count))
+        count = (n + per - 1) // per
+        entries = "".join(f"<sitemap><loc>{base}/gen/jsonld/sitemap-{k}.xml?n={n}&amp;per={per}"
+                          "</loc></sitemap>" for k in range(count))
         return 200, (f'<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns='
                      f'"http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>'
                      ).encode(), "application/xml"
     if m := re.fullmatch(r"/gen/jsonld/sitemap-(\d+)\.xml", path):
-        start = int(m.group(1)) * PER_SITEMAP
+        start = int(m.group(1)) * per
         urls = "".join(f"<url><loc>{base}/gen/jsonld/job/{i}</loc></url>"
-                       for i in range(start, min(n, start + PER_SITEMAP)))
+                       for i in range(start, min(n, start + per)))
         return 200, (f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns='
                      f'"http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
                      ).encode(), "application/xml"
