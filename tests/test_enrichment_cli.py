@@ -87,8 +87,8 @@ def _posting(source: Source, job_id: str, **kw: object) -> Posting:
                    last_seen_at=T0, opened_at=T0, **kw)
 
 
-def test_enrich_stale_rewrites_only_stale_postings(sqlite_url: str) -> None:
-    engine = make_engine(sqlite_url)
+def test_enrich_stale_rewrites_only_stale_postings(db_url: str) -> None:
+    engine = make_engine(db_url)
     schema.upgrade(engine)
     with Session(engine) as session, session.begin():
         source = Source(name="board", kind="greenhouse", created_at=T0)
@@ -108,7 +108,7 @@ def test_enrich_stale_rewrites_only_stale_postings(sqlite_url: str) -> None:
         session.flush()
         stale.locations.append(PostingLocation(city="Nowhere", raw="Antwerpen"))
         session.add(PostingSkill(posting_id=stale.id, skill_id=old_skill.id))
-    result = runner.invoke(app, ["--db", sqlite_url, "enrich", "--stale", "--batch-size", "1"])
+    result = runner.invoke(app, ["--db", db_url, "enrich", "--stale", "--batch-size", "1"])
     assert result.exit_code == 0, result.output
     assert "enriched 2 postings in 2 batches" in " ".join(result.output.split())
     with Session(engine) as session:
@@ -123,7 +123,7 @@ def test_enrich_stale_rewrites_only_stale_postings(sqlite_url: str) -> None:
         assert skills == {"Apache Spark", "Apache Airflow", "SQL"}
         assert rows["2"].seniority == "Entry level" and rows["2"].enrichment_version
         assert rows["3"].seniority == "Executive"  # already current: not re-enriched
-    again = runner.invoke(app, ["--db", sqlite_url, "enrich", "--stale"])
+    again = runner.invoke(app, ["--db", db_url, "enrich", "--stale"])
     assert again.exit_code == 0 and "0 postings to enrich" in again.output
 
 
