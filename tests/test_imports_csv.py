@@ -68,7 +68,8 @@ def test_missing_column_is_named(session: Session, tmp_path: Path) -> None:
 
 
 def test_talent_pool_create_then_replace(session: Session, tmp_path: Path) -> None:
-    path = _write(tmp_path, "country,role_family,people\nBE,ml-engineer,2500\nNL,ml-engineer,6000\n")
+    path = _write(tmp_path, "country,role_family,people\n"
+                            "BE,ml-engineer,2500\nNL,ml-engineer,6000\n")
     assert import_talent_pools(session, path).created == 2
     path = _write(tmp_path, "country,role_family,people\nBE,ml-engineer,2600\n")
     stats = import_talent_pools(session, path)
