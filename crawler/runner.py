@@ -4,7 +4,8 @@ Each source is its own crawler (spider + crawl run) inside one ``AsyncCrawlerPro
 ``parallel`` crawl at once. A source that fails in any way (DNS, 403, 429, 5xx, timeout,
 unknown board, even a crash while starting) is reported and recorded as incomplete; the
 others carry on, and reconcile never closes postings on the strength of a broken crawl.
-Twisted's reactor cannot restart, so a process runs :func:`crawl_sources` once (the CLI does).
+Twisted's reactor cannot restart, so a process runs :func:`crawl_sources` once (the CLI does),
+then :func:`reconcile_runs`.
 """
 
 from __future__ import annotations
@@ -21,10 +22,14 @@ from scrapy import signals
 from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from crawler.crawlrun import finish_reason
 from crawler.pipelines import StoragePipeline
 from crawler.sources import SourceConfig
+from storage.lifecycle import ReconcileReport, reconcile
+from storage.models import RUN_COMPLETE, CrawlRun
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +52,9 @@ class SourceOutcome:
         return int(self.stats.get("item_scraped_count", 0))
 
     @property
-    def ok(self) -> bool:
-        return self.error is None and self.status != "incomplete" and (
-            self.finish_reason == "finished")
+    def complete(self) -> bool:
+        """The crawl ran and reconcile judged its run complete."""
+        return self.error is None and self.status == RUN_COMPLETE
 
 
 def crawl_settings(*, db_url: str | None = None, observed_at: datetime | None = None,
@@ -126,3 +131,20 @@ def crawl_sources(
     asyncio.get_event_loop().create_task(main())
     process.start(stop_after_crawl=False)
     return outcomes
+
+
+def reconcile_runs(engine: Engine, outcomes: Sequence[SourceOutcome], *, k: int = 2
+                   ) -> ReconcileReport:
+    """Reconcile the lifecycle, then fill each outcome's crawl-run status and its reason."""
+    with Session(engine) as session, session.begin():
+        report = reconcile(session, k=k)
+        run_ids = [o.run_id for o in outcomes if o.run_id is not None]
+        rows = session.execute(
+            select(CrawlRun.id, CrawlRun.status, CrawlRun.status_detail)
+            .where(CrawlRun.id.in_(run_ids))).all() if run_ids else []
+    by_id = {row.id: row for row in rows}
+    for outcome in outcomes:
+        row = by_id.get(outcome.run_id) if outcome.run_id is not None else None
+        if row is not None:
+            outcome.status, outcome.status_detail = row.status, row.status_detail
+    return report

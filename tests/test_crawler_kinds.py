@@ -34,6 +34,9 @@ def _sources(base: str) -> str:
         src("gh-500-once", "greenhouse", f"{base}/once500/gh", board="acme"),
         src("gh-500-forever", "greenhouse", f"{base}/fail500", board="acme"),
         src("gh-403", "greenhouse", f"{base}/forbidden", board="acme"),
+        src("gh-refused", "greenhouse", "http://127.0.0.1:9", board="acme", retry_times=1),
+        src("gh-timeout", "greenhouse", f"{base}/slow", board="acme", download_timeout=1,
+            retry_times=0),
         src("lever-ok", "lever", base, site="globex", page_size=2),
         src("lever-empty", "lever", base, site="empty"),
         src("lever-unknown", "lever", base, site="nope"),
@@ -146,6 +149,18 @@ def test_403_is_not_retried_and_fails_the_listing(crawl: dict[str, Any]) -> None
     assert result["finish_reason"] == "listing_failed"
     assert result["stats"]["downloader/response_status_count/403"] == 1
     assert "retry/count" not in result["stats"]
+
+
+def test_unreachable_host_and_timeout_fail_the_listing(crawl: dict[str, Any]) -> None:
+    refused, slow = crawl["gh-refused"], crawl["gh-timeout"]
+    assert refused["finish_reason"] == slow["finish_reason"] == "listing_failed"
+    assert refused["stats"]["jobtrends/pages_failed"] == 1
+    # connection errors are retried (robots.txt and the listing, once each: retry_times = 1,
+    # the source's own setting beating the run-wide RETRY_TIMES=2)
+    assert refused["stats"]["retry/count"] == 2
+    assert "downloader/response_count" not in refused["stats"]
+    assert any("TimeoutError" in key for key in slow["stats"])
+    assert slow["stats"]["jobtrends/pages_failed"] == 1
 
 
 def test_lever_pages_until_a_short_page(crawl: dict[str, Any]) -> None:

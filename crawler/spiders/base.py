@@ -126,15 +126,19 @@ class SourceSpider(scrapy.Spider):
         logger.error("source %s: %s: %s", self.source.name, url, error)
 
 
+# above "cmdline" (40): what the sources file says about one source beats run-wide --set values
+SOURCE_PRIORITY = 50
+
+
 def _apply_politeness(crawler: Crawler, source: SourceConfig) -> None:
-    """The source's overrides, at spider priority (settings are frozen after spider init)."""
-    settings = crawler.settings
+    """The source's overrides (settings are frozen only after the spider is created)."""
+    settings, priority = crawler.settings, SOURCE_PRIORITY
     if source.download_delay is not None:
-        settings.set("DOWNLOAD_DELAY", source.download_delay, priority="spider")
-        settings.set("AUTOTHROTTLE_START_DELAY", source.download_delay, priority="spider")
+        settings.set("DOWNLOAD_DELAY", source.download_delay, priority=priority)
+        settings.set("AUTOTHROTTLE_START_DELAY", source.download_delay, priority=priority)
     if source.concurrency is not None:
-        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", source.concurrency, priority="spider")
+        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", source.concurrency, priority=priority)
     if source.retry_times is not None:
-        settings.set("RETRY_TIMES", source.retry_times, priority="spider")
+        settings.set("RETRY_TIMES", source.retry_times, priority=priority)
     if source.download_timeout is not None:
-        settings.set("DOWNLOAD_TIMEOUT", source.download_timeout, priority="spider")
+        settings.set("DOWNLOAD_TIMEOUT", source.download_timeout, priority=priority)

@@ -11,9 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from crawler.crawlrun import RunFigures
 from crawler.endpoints import first_url
 from crawler.observed import utcnow
 from crawler.sources import (
@@ -35,8 +34,7 @@ from jobtrends.cli.common import (
     parse_observed_at,
 )
 from jobtrends.cli.db import database_errors, require_current_schema
-from storage import models, schema
-from storage.lifecycle import reconcile
+from storage import schema
 
 SourcesOption = Annotated[
     Path, typer.Option("--sources", help="The sources file (TOML, one [[source]] per source).")
@@ -106,7 +104,7 @@ def register(app: typer.Typer) -> None:
 
         Exits with 4 when some source did not crawl completely (its postings stay open).
         """
-        from crawler.runner import SourceOutcome, crawl_settings, crawl_sources
+        from crawler.runner import SourceOutcome, crawl_settings, crawl_sources, reconcile_runs
 
         state: AppState = ctx.obj
         try:
@@ -141,34 +139,23 @@ def register(app: typer.Typer) -> None:
 
         with progress:
             outcomes = crawl_sources(chosen, crawl_config, parallel=parallel, on_done=done)
-        with database_errors(state), Session(engine) as session, session.begin():
-            report = reconcile(session, k=k)
-            run_ids = [o.run_id for o in outcomes if o.run_id is not None]
-            runs = {row.id: row for row in session.execute(
-                select(models.CrawlRun.id, models.CrawlRun.status,
-                       models.CrawlRun.status_detail, models.CrawlRun.pages_fetched,
-                       models.CrawlRun.pages_failed)
-                .where(models.CrawlRun.id.in_(run_ids)))} if run_ids else {}
+        with database_errors(state):
+            report = reconcile_runs(engine, outcomes, k=k)
         table = Table(title=f"crawl observed at {observed:%Y-%m-%d %H:%M} UTC")
         for column in ("source", "kind", "postings", "pages", "failed", "finish", "run"):
             table.add_column(column, justify="right" if column in (
                 "postings", "pages", "failed") else "left")
-        partial = False
         for outcome in outcomes:
-            run = runs.get(outcome.run_id) if outcome.run_id is not None else None
-            outcome.status = run.status if run else None
-            if outcome.error or run is None or run.status != models.RUN_COMPLETE:
-                partial = True
+            figures = RunFigures.from_stats(outcome.stats)
             table.add_row(outcome.source, outcome.kind, str(outcome.items),
-                          str(run.pages_fetched if run else 0),
-                          str(run.pages_failed if run else 0),
+                          str(figures.pages_fetched), str(figures.pages_failed),
                           outcome.error or outcome.finish_reason or "-",
-                          (run.status_detail or run.status) if run else "not recorded")
+                          outcome.status_detail or outcome.status or "not recorded")
         console.print(table)
         console.print(f"reconcile: {report.runs_complete} complete run(s), "
                       f"{report.runs_incomplete} incomplete, {report.postings_closed} posting(s) "
                       f"closed, {report.reopened} reopened", highlight=False)
-        if partial:
+        if not all(outcome.complete for outcome in outcomes):
             raise typer.Exit(EXIT_PARTIAL)
 
     sources_app = typer.Typer(help="List and check the configured sources.",

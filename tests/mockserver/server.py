@@ -6,8 +6,8 @@ Scenario prefixes (before the API path, so a source's ``base_url`` selects them)
 ``/date429/<token>/...`` the same with an HTTP-date ``Retry-After``.
 Host-based APIs take the company as a path segment: ``/recruitee/<company>/api/offers/``,
 ``/personio/<company>/xml``, ``/teamtailor/<company>/jobs.rss``.
-``/gen/...`` generates large boards for the benchmark. Run it standalone with
-``python tests/mockserver/server.py`` (prints its URL).
+``/slow/...`` answers after 3 s; ``/gen/...`` generates large boards for the benchmark.
+Run it standalone with ``python tests/mockserver/server.py`` (prints its URL).
 """
 
 from __future__ import annotations
@@ -108,6 +108,9 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/fail500/"):
             self.server.state.hit(path)
             return Response(500, b"always failing", "text/plain")
+        if path.startswith("/slow/"):  # slower than the tests' download timeout
+            time.sleep(3)
+            return Response(504, b"too late", "text/plain")
         if path.startswith("/forbidden/"):
             return Response(403, b"forbidden", "text/plain")
         return self.api(path, query)

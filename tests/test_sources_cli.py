@@ -1,0 +1,50 @@
+"""`jobtrends sources list|check [--online]` against the mock server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mockserver.harness import mockserver, run_cli  # noqa: F401 - fixture
+from mockserver.server import MockServer
+
+pytestmark = pytest.mark.xdist_group("crawler")
+
+
+def test_list_and_check_online(mockserver: MockServer, tmp_path: Path) -> None:  # noqa: F811
+    base = mockserver.url
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        f'[[source]]\nname = "acme"\nkind = "greenhouse"\nboard = "acme"\nbase_url = "{base}"\n'
+        f'\n[[source]]\nname = "globex"\nkind = "lever"\nsite = "globex"\nbase_url = "{base}"\n'
+        f'\n[[source]]\nname = "wayne"\nkind = "personio"\ncompany = "wayne"\n'
+        f'base_url = "{base}/personio/wayne"\n'
+        f'\n[[source]]\nname = "ghost"\nkind = "greenhouse"\nboard = "nope"\nbase_url = "{base}"\n'
+        f'\n[[source]]\nname = "off"\nkind = "ashby"\nboard = "x"\nenabled = false\n',
+        encoding="utf-8")
+    listed = run_cli("sources", "list", "--sources", str(sources), cwd=tmp_path,
+                     env={"COLUMNS": "200"})
+    assert listed.returncode == 0
+    assert "acme" in listed.stdout and "board=acme" in listed.stdout and "no" in listed.stdout
+
+    offline = run_cli("sources", "check", "--sources", str(sources), cwd=tmp_path,
+                      env={"COLUMNS": "200"})
+    assert offline.returncode == 0 and "5 source(s) valid (4 enabled)" in offline.stdout
+
+    online = run_cli("sources", "check", "--online", "--sources", str(sources), cwd=tmp_path,
+                     env={"COLUMNS": "200"})
+    assert online.returncode == 1, online.stdout + online.stderr
+    assert "acme (greenhouse): 2 posting(s) on the first page" in online.stdout
+    assert "globex (lever): 5 posting(s) on the first page" in online.stdout
+    assert "wayne (personio): 2 posting(s) on the first page" in online.stdout
+    assert "ghost (greenhouse): HTTP 404" in online.stdout
+    assert "off" not in online.stdout
+    assert "1 source(s) did not answer as expected" in online.stderr
+
+
+def test_check_reports_config_errors_with_exit_2(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[source]]\nname = "a"\nkind = "lever"\n', encoding="utf-8")
+    proc = run_cli("sources", "check", "--sources", str(sources), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "sources.toml:3: source 'a': missing key 'site'" in proc.stderr.replace("\n", "")
