@@ -11,7 +11,7 @@ from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
-from enrichment.language import detect_language, detection_sample
+from enrichment.language import DEFAULT_LANGUAGE, detect_language, detection_sample
 from enrichment.pipeline import build_pipeline
 from enrichment.text import join_fields, to_field_offsets, to_plain_text
 from enrichment.types import Enrichment, PostingText, SkillMention
@@ -43,15 +43,16 @@ class Enricher:
         return out
 
     def _enrich_batch(self, batch: list[PostingText], batch_size: int) -> list[Enrichment]:
-        prepared: list[tuple[str, str, int, PostingText]] = []
+        prepared: list[tuple[str | None, str, int, PostingText]] = []
         by_lang: dict[str, list[int]] = {}
         for i, posting in enumerate(batch):
             description = to_plain_text(posting.description or "")
             text, description_start = join_fields(posting.title or "", description)
-            lang = detect_language(detection_sample(posting.title or "", description),
+            detected = detect_language(detection_sample(posting.title or "", description),
                                    posting.language)
-            prepared.append((lang, text, description_start, posting))
-            by_lang.setdefault(lang, []).append(i)
+            prepared.append((detected, text, description_start, posting))
+            # text with no language of its own still goes through a pipeline: the default one
+            by_lang.setdefault(detected or DEFAULT_LANGUAGE, []).append(i)
         results: list[Enrichment | None] = [None] * len(batch)
         for lang, indexes in by_lang.items():
             nlp = self.pipeline(lang)
@@ -71,11 +72,11 @@ class Enricher:
                 }
                 docs.append(doc)
             for doc, i in zip(nlp.pipe(docs, batch_size=batch_size), indexes, strict=True):
-                results[i] = _to_enrichment(doc, lang, prepared[i][2])
+                results[i] = _to_enrichment(doc, prepared[i][0], prepared[i][2])
         return [r for r in results if r is not None]
 
 
-def _to_enrichment(doc: Doc, lang: str, description_start: int) -> Enrichment:
+def _to_enrichment(doc: Doc, lang: str | None, description_start: int) -> Enrichment:
     skills = []
     for found in doc._.skills or ():
         field, start, end = to_field_offsets(found.start_char, found.end_char, description_start)

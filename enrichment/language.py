@@ -52,6 +52,8 @@ def _function_word_vote(sample: str) -> str | None:
     return lang if best >= 2 and best >= 2 * second else None
 
 
+# Fewer letters than this is not text in any language ("", "x", "C++ / AWS")
+MIN_LETTERS = 12
 # Below this many characters trigrams alone guess poorly: the high-accuracy models decide.
 SHORT_TEXT = 120
 
@@ -76,13 +78,16 @@ def detection_sample(title: str, description: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def detect_language(sample: str, declared: str | None = None) -> str:
+def detect_language(sample: str, declared: str | None = None) -> str | None:
     """ISO 639-1 code of ``sample``'s language among :data:`SUPPORTED`.
 
     ``declared`` (the source's own value) is a hint: it wins unless lingua is confident of
-    another language. Text too short to decide falls back to the hint, then English.
+    another language. Text with fewer than :data:`MIN_LETTERS` letters has no language of its
+    own: the hint, else None.
     """
     hint = normalize_language(declared)
+    if sum(c.isalpha() for c in sample[:MIN_LETTERS * 4]) < MIN_LETTERS:
+        return hint
     detector = _detector(len(sample) >= SHORT_TEXT)
     if hint is not None:
         confidences = detector.compute_language_confidence_values(sample)

@@ -118,3 +118,9 @@ def test_declared_language_is_a_hint_only() -> None:
     assert detect_language("Data Engineer SQL Python", "nl-BE") == "nl"
     assert detect_language(LONG["fr"], "en") == "fr"
     assert detect_language(LONG["de"], "German") == "de"
+
+
+def test_no_text_no_language() -> None:
+    assert enrich("").language is None
+    assert enrich("x", "<div></div>").language is None
+    assert enrich("C++", "AWS", language="nl").language == "nl"  # the hint, nothing against it
