@@ -18,7 +18,6 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse, XmlResponse
-from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 
@@ -26,13 +25,13 @@ from crawler.items import JobPostingItem, PostingGoneItem
 from crawler.parsers import PayloadError, jsonld
 from crawler.spiders.base import SourceSpider
 from crawler.urls import canonical_url
+from storage.models import CLOSE_EXPIRED, CLOSE_HTTP_GONE, CLOSE_NOT_ACCEPTING
 
 if TYPE_CHECKING:
     from typing import Self
 
     from scrapy.crawler import Crawler
     from twisted.python.failure import Failure
-from storage.models import CLOSE_EXPIRED, CLOSE_HTTP_GONE, CLOSE_NOT_ACCEPTING
 
 STAT_PARSE_ERRORS = "jobtrends/jsonld_parse_errors"
 STAT_BLOCKS = "jobtrends/jsonld_blocks"
@@ -220,7 +219,7 @@ def _sitemap_body(response: Response) -> bytes | None:
     if gzip_magic_number(response):
         try:
             return gunzip(response.body, max_size=MAX_SITEMAP_BYTES)
-        except _DecompressionMaxSizeExceeded:
+        except (ValueError, OSError):  # over the size limit, or a corrupt gzip stream
             return None
     if isinstance(response, XmlResponse) or response.body.lstrip()[:5] == b"<?xml":
         return response.body
