@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +20,22 @@ T0 = datetime(2026, 3, 2, 9, 0)
 WEEK = timedelta(days=7)
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated once per session; each test gets a copy (fast setup)."""
+    path = tmp_path_factory.mktemp("migrated") / "template.db"
+    schema.upgrade(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    eng = make_engine(db_url)
-    schema.upgrade(eng)
+def engine(db_url: str, migrated_sqlite_file: Path) -> Iterator[Engine]:
+    if db_url.startswith("sqlite:///"):
+        shutil.copyfile(migrated_sqlite_file, db_url.removeprefix("sqlite:///"))
+        eng = make_engine(db_url)
+    else:
+        eng = make_engine(db_url)
+        schema.upgrade(eng)
     yield eng
     eng.dispose()
 
