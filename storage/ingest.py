@@ -451,6 +451,7 @@ class _Statements:
     """The prepared statements of one :func:`upsert_postings` call."""
 
     def __init__(self, conn: Connection) -> None:
+        self.companies: dict[str, int] = {}  # normalised name -> id, for this call
         self.postings = PreparedInsert(conn, _upsert_statement(conn), _POSTING_KEYS)
         self.events = PreparedInsert(
             conn, _events.insert(), ("posting_id", "kind", "at", "crawl_run_id", "reason")
@@ -463,15 +464,21 @@ class _Statements:
         )
 
 
-def _company_ids(conn: Connection, batch: Sequence[PostingRecord]) -> dict[str, int]:
-    """Company ids by normalised name, creating the companies not stored yet."""
+def _company_ids(
+    conn: Connection, batch: Sequence[PostingRecord], known: dict[str, int]
+) -> dict[str, int]:
+    """Company ids by normalised name, creating the companies not stored yet.
+
+    ``known`` caches ids across the batches of one call (one transaction; companies are never
+    deleted), so a board of one company looks it up once.
+    """
     names: dict[str, str] = {}
     for record in batch:
         key = normalize_company_name(record.company_name)[:300]
-        if key and record.company_name:
+        if key and record.company_name and key not in known:
             names.setdefault(key, record.company_name.strip()[:300])
     if not names:
-        return {}
+        return known
 
     def lookup(keys: list[str]) -> dict[str, int]:
         rows = conn.execute(
@@ -490,7 +497,8 @@ def _company_ids(conn: Connection, batch: Sequence[PostingRecord]) -> dict[str, 
             [{"name": names[key], "normalized_name": key} for key in missing],
         )
         found.update(lookup(missing))
-    return found
+    known.update(found)
+    return known
 
 
 def _clip(value: str | None, length: int) -> str | None:
@@ -662,7 +670,7 @@ def _write_postings(
 
     Returns how many of them are new (first sightings of this run).
     """
-    company_ids = _company_ids(conn, [record for record, _, _ in writes])
+    company_ids = _company_ids(conn, [record for record, _, _ in writes], statements.companies)
     rows = [
         _posting_row(record, ctx, company_ids, content_hash, fingerprint)
         for record, content_hash, fingerprint in writes
