@@ -6,20 +6,27 @@ from collections.abc import Callable
 from typing import Any
 
 import spacy
+from confection import ConfigValidationError
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex, registry
 
 import enrichment.components  # noqa: F401  (registers the factories)
+from enrichment.components import employment, location, role_family, seniority, skills
 from enrichment.components.employment import NAME as EMPLOYMENT
 from enrichment.components.lexicon import LEXICON
 from enrichment.components.location import NAME as LOCATION
 from enrichment.components.role_family import NAME as ROLE_FAMILY
 from enrichment.components.seniority import NAME as SENIORITY
 from enrichment.components.skills import NAME as SKILLS
+from enrichment.config import config_error
 
 # Order matters: the lexicon matches every phrase once, the rest read its matches.
 COMPONENTS = (LEXICON, SKILLS, SENIORITY, EMPLOYMENT, LOCATION, ROLE_FAMILY)
+EXAMPLES: dict[str, dict[str, Any]] = {
+    SKILLS: skills.EXAMPLE, SENIORITY: seniority.EXAMPLE, EMPLOYMENT: employment.EXAMPLE,
+    LOCATION: location.EXAMPLE, ROLE_FAMILY: role_family.EXAMPLE, LEXICON: {},
+}
 
 
 # "SQL-queries", "Python-vaardigheden", "Kubernetes-clusters": Dutch and German tokenizers keep
@@ -65,5 +72,12 @@ def build_pipeline(lang: str, config: dict[str, dict[str, Any]] | None = None) -
         raise ValueError(f"unknown components in config: {sorted(unknown)}; known: {COMPONENTS}")
     nlp = spacy.blank(lang, config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER}}})
     for name in COMPONENTS:
-        nlp.add_pipe(name, config=config.get(name, {}))
+        try:
+            nlp.add_pipe(name, config=config.get(name, {}))
+        except ConfigValidationError as exc:
+            # spaCy checks types and names against the factory's signature; say it with an
+            # example that works
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                 for e in exc.errors) or str(exc)
+            raise config_error(name, f"invalid config ({problems})", EXAMPLES[name]) from None
     return nlp

@@ -149,3 +149,31 @@ def test_patterns_are_saved_and_loaded_with_the_pipeline(tmp_path: Path) -> None
     assert [s.skill.name for s in fresh("Engineer\nWe write Zig.")._.skills] == ["Zig"]
     # the loaded taxonomy replaces the shipped one instead of mixing with it
     assert [s.skill.name for s in fresh("Engineer\nZig and Python.")._.skills] == ["Zig"]
+
+
+@pytest.mark.parametrize(
+    ("config", "problem"),
+    [
+        ({"jobtrends_skills": {"context_window": "six"}}, "context_window"),
+        ({"jobtrends_skills": {"contxt_window": 3}}, "unexpected argument"),
+        ({"jobtrends_location": {"gazetteer": 3}}, "gazetteer"),
+    ],
+)
+def test_spacy_config_errors_also_show_an_example(config: dict, problem: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(EnrichmentConfigError, match="A working example") as info:
+        build_pipeline("en", config)
+    assert problem in str(info.value)
+
+
+def test_whole_pipeline_saves_and_loads_with_its_data(tmp_path: Path) -> None:
+    import spacy
+
+    nlp = build_pipeline("en")
+    nlp.to_disk(tmp_path / "nlp")
+    assert (tmp_path / "nlp" / "jobtrends_skills" / "skills.jsonl").is_file()
+    loaded = spacy.load(tmp_path / "nlp")
+    text = "Senior Engineer\nPython, R and k8s in Gent. CDI."
+    a, b = nlp(text), loaded(text)
+    assert [s.skill.name for s in a._.skills] == [s.skill.name for s in b._.skills] == \
+        ["Python", "R", "Kubernetes"]
+    assert (b._.seniority, b._.locations[0].city) == ("Mid-Senior level", "Ghent")
