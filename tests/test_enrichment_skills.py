@@ -62,6 +62,9 @@ def test_aliases_in_every_language(text: str, expected: set[str]) -> None:
         ("You report to C-level stakeholders.", set()),
         ("Le tableau de bord est prêt.", set()),
         ("Je gaat graag voor kwaliteit.", set()),
+        # O*NET products named with plain words, and job-ad boilerplate
+        ("Reports, slides and so forth; technical docs and a keynote.", set()),
+        ("Apply via LinkedIn or follow us on Instagram.", set()),
     ],
 )
 def test_ambiguous_names_need_context(text: str, expected: set[str]) -> None:

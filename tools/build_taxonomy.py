@@ -44,6 +44,13 @@ VENDORS = {
     "esri", "facebook", "meta", "infor", "epic", "cerner", "siemens", "bentley", "dassault",
     "systemes", "intel", "nvidia", "elastic", "mongodb", "teradata", "informatica", "qlik",
 }
+# Names job ads carry as boilerplate ("apply via LinkedIn", "follow us on Instagram") far more
+# often than as a skill asked for: left out of the O*NET/ESCO part (a curated entry may add one).
+BOILERPLATE = {
+    "linkedin", "facebook", "instagram", "twitter", "youtube", "tiktok", "whatsapp", "google",
+    "glassdoor", "indeed", "email", "e-mail", "internet", "web browser", "skype", "zoom",
+    "microsoft teams", "slack", "google meet", "snapchat", "pinterest",
+}
 CATEGORIES = [
     ("data base", "database"), ("database", "database"), ("business intelligence", "bi"),
     ("analytical or scientific", "analytics"), ("object or component oriented", "language"),
@@ -114,6 +121,16 @@ def spells_out(tokens: list[str]) -> bool:
     return "".join(w[0] for w in words[-len(acronym):]).upper() == acronym
 
 
+def looks_like_a_word(name: str) -> bool:
+    """'Forth', 'Paradox', 'Keynote', 'docs': a product named with a plain word.
+
+    Such names match only with their own capitalisation, so "and so forth" or "technical
+    docs" stay prose; names that do not look like words ("VMware", "SonarQube", "dtSearch")
+    match in any case.
+    """
+    return name.isalpha() and (name.islower() or (name[0].isupper() and name[1:].islower()))
+
+
 def onet_aliases(name: str, ordinary: set[str]) -> tuple[list[str], list[str]]:
     """(case-insensitive aliases, case-sensitive aliases) for an O*NET technology name."""
     base = re.sub(r"\s+software$", "", name).strip()
@@ -123,7 +140,8 @@ def onet_aliases(name: str, ordinary: set[str]) -> tuple[list[str], list[str]]:
     if len(tokens) == 1:
         if base.lower() in ordinary or len(base) < 3:
             return [], []
-        (exact if base.isupper() or len(base) <= 3 else lower).append(base)
+        word_like = base.isupper() or len(base) <= 3 or looks_like_a_word(base)
+        (exact if word_like else lower).append(base)
         return lower, exact
     lower.append(base.lower())
     # "Structured query language SQL": the trailing acronym and the words before it
@@ -140,7 +158,8 @@ def onet_aliases(name: str, ordinary: set[str]) -> tuple[list[str], list[str]]:
     if rest and rest != tokens:
         product = " ".join(rest)
         if len(product) >= 4 and not is_ordinary(product, ordinary):
-            lower.append(product.lower())
+            (exact if looks_like_a_word(product) else lower).append(
+                product if looks_like_a_word(product) else product.lower())
     return lower, exact
 
 
@@ -259,14 +278,19 @@ def build(shared: Path) -> dict[str, int]:
     for name, commodity, _hot in load_onet(shared):
         if is_generic(name) or name.casefold() == commodity.casefold():
             continue  # a kind of software ("Enterprise resource planning ERP software")
+        if name.casefold() in BOILERPLATE or re.sub(r"\s+software$", "", name).casefold() in \
+                BOILERPLATE:
+            continue
         lower, exact = onet_aliases(name, ordinary)
         tax.add(name, category_for(commodity), lower, exact, "onet")
     for en, fr, _desc in load_esco(shared):
         en, fr = strip_note(en), strip_note(fr)
-        lower = [a.lower() for a in (en, fr) if a and len(a) >= 3 and not is_ordinary(a, ordinary)]
-        if not lower:
+        usable = [a for a in (en, fr) if a and len(a) >= 3 and not is_ordinary(a, ordinary)]
+        lower = [a.lower() for a in usable if not looks_like_a_word(a)]
+        exact = [a for a in usable if looks_like_a_word(a)]
+        if not lower and not exact:
             continue
-        tax.add(en, "tool", lower, [], "esco")
+        tax.add(en, "tool", lower, exact, "esco")
     entries = [e for e in tax.entries if e["aliases"] or e["exact"] or e["ambiguous"]]
     with OUT.open("w", encoding="utf-8") as fh:
         for e in entries:
