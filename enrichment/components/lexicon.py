@@ -36,9 +36,6 @@ if not Doc.has_extension("jt_hints"):
 TermMatch = tuple[Any, int, int]
 
 
-_ATTR_IDS = {LOWER: spacy_attrs.LOWER, ORTH: spacy_attrs.ORTH}
-
-
 class TokenColumns(NamedTuple):
     """Token attributes as plain lists, read with one C call (``Doc.to_array``).
 
@@ -62,49 +59,47 @@ def token_columns(doc: Doc) -> TokenColumns:
     return cols
 
 
-def _columns(doc: Doc) -> dict[str, list[int]]:
-    cols = token_columns(doc)
-    return {LOWER: cols.lower, ORTH: cols.orth}
-
-
 class Lexicon:
-    """Holds every component's phrases; matches them all in one pass per attribute."""
+    """Holds every component's phrases and matches them all in one ``PhraseMatcher`` pass.
+
+    The matcher runs on ``LOWER``; phrases registered as ``ORTH`` (case-sensitive: "Go",
+    "SAS", city names) are matched the same way and kept only when the matched tokens' own
+    spelling is the phrase's. One pass instead of one per attribute or per component.
+    """
 
     def __init__(self, nlp: Language, name: str) -> None:
         self.nlp = nlp
         self.name = name
-        self._matchers = {
-            LOWER: PhraseMatcher(nlp.vocab, attr=LOWER),
-            ORTH: PhraseMatcher(nlp.vocab, attr=ORTH),
-        }
-        # (attr, namespace) -> phrase key -> payloads
-        self._payloads: dict[tuple[str, str], dict[tuple[int, ...], list[Any]]] = \
-            defaultdict(dict)
-        self._labels: dict[int, tuple[str, str]] = {}
+        self._matcher = PhraseMatcher(nlp.vocab, attr=LOWER)
+        # namespace -> LOWER key -> [(ORTH key, or None for any case; payload)]
+        self._payloads: dict[str, dict[tuple[int, ...], list[tuple[tuple[int, ...] | None,
+                                                                   Any]]]] = defaultdict(dict)
+        self._labels: dict[int, str] = {}
 
     def add(self, namespace: str, attr: str, phrases: Iterable[tuple[str, Any]]) -> None:
         """Register ``(phrase, payload)`` pairs matched on ``attr`` (LOWER or ORTH)."""
-        if attr not in self._matchers:
+        if attr not in (LOWER, ORTH):
             raise ValueError(f"attr must be LOWER or ORTH, not {attr!r}")
         items = [(p, payload) for p, payload in phrases if p and p.strip()]
-        table = self._payloads[(attr, namespace)]
-        attr_id = _ATTR_IDS[attr]
+        table = self._payloads[namespace]
         docs = []
         for (doc, words), (_, payload) in zip(self._pattern_docs([p for p, _ in items]), items,
                                               strict=True):
             if words is not None:  # LOWER is str.lower in every language
-                key = tuple(get_string_id(w.lower() if attr == LOWER else w) for w in words)
+                lower = tuple(get_string_id(w.lower()) for w in words)
+                orth = tuple(get_string_id(w) for w in words)
             else:
-                key = tuple(doc.to_array([attr_id]).tolist())
-            if key not in table:
-                table[key] = []
+                cols = doc.to_array([spacy_attrs.LOWER, spacy_attrs.ORTH])
+                lower, orth = tuple(cols[:, 0].tolist()), tuple(cols[:, 1].tolist())
+            entry = (orth if attr == ORTH else None, payload)
+            if lower not in table:
+                table[lower] = []
                 docs.append(doc)
-            if payload not in table[key]:
-                table[key].append(payload)
-        label = f"{namespace}\x1f{attr}"
-        self._labels[self.nlp.vocab.strings.add(label)] = (attr, namespace)
+            if entry not in table[lower]:
+                table[lower].append(entry)
+        self._labels[self.nlp.vocab.strings.add(namespace)] = namespace
         if docs:
-            self._matchers[attr].add(label, docs)
+            self._matcher.add(namespace, docs)
 
     def _pattern_docs(self, phrases: list[str]) -> list[tuple[Doc, list[str] | None]]:
         """Docs for ``phrases``, tokenized as the pipeline tokenizes text.
@@ -129,27 +124,31 @@ class Lexicon:
 
     def reset(self, namespace: str) -> None:
         """Forget a namespace's phrases (a component reloading its data file)."""
-        for attr, matcher in self._matchers.items():
-            label = f"{namespace}\x1f{attr}"
-            if label in matcher:
-                matcher.remove(label)
-            self._payloads.pop((attr, namespace), None)
+        if namespace in self._matcher:
+            self._matcher.remove(namespace)
+        self._payloads.pop(namespace, None)
 
     def __call__(self, doc: Doc) -> Doc:
         found: dict[str, list[TermMatch]] = defaultdict(list)
-        columns: dict[str, list[int]] | None = None
-        labels, payloads = self._labels, self._payloads
-        for attr, matcher in self._matchers.items():
-            if len(matcher) == 0:
-                continue
-            for match_id, start, end in matcher(doc):
-                if columns is None:
-                    columns = _columns(doc)
-                attr_ns = labels[match_id]
-                hits = payloads[attr_ns].get(tuple(columns[attr][start:end]))
-                if hits:
-                    out = found[attr_ns[1]]
-                    for payload in hits:
+        if len(self._matcher):
+            hits = self._matcher(doc)
+            if hits:
+                cols = token_columns(doc)
+                lower, orth = cols.lower, cols.orth
+                labels, payloads = self._labels, self._payloads
+                for match_id, start, end in hits:
+                    namespace = labels[match_id]
+                    entries = payloads[namespace].get(tuple(lower[start:end]))
+                    if not entries:
+                        continue
+                    out = found[namespace]
+                    spelled: tuple[int, ...] | None = None
+                    for want, payload in entries:
+                        if want is not None:
+                            if spelled is None:
+                                spelled = tuple(orth[start:end])
+                            if want != spelled:
+                                continue
                         out.append((payload, start, end))
         doc._.jt_matches = found
         return doc
