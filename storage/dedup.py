@@ -81,7 +81,11 @@ def _chunks(items: Sequence[int]) -> Iterable[Sequence[int]]:
 
 
 def _candidate_keys(conn: Connection, run_ids: Sequence[int] | None) -> set[tuple[int, str]]:
-    """(company, title) keys listed by more than one source, among what the runs saw."""
+    """(company, title) keys listed by more than one source, among what the runs saw.
+
+    The grouping is an index-only scan of ``ix_postings_dedup``; only keys of several
+    sources are then checked against the runs.
+    """
     multi_source = (
         select(postings.c.company_id, postings.c.title_normalized)
         .where(postings.c.company_id.is_not(None), postings.c.title_normalized != "")
@@ -90,25 +94,22 @@ def _candidate_keys(conn: Connection, run_ids: Sequence[int] | None) -> set[tupl
     )
     if run_ids is None:
         return {(company, title) for company, title in conn.execute(multi_source)}
-    touched: set[tuple[int, str]] = set()
+    keys = multi_source.subquery("keys")
+    member = postings.alias("member")
+    found: set[tuple[int, str]] = set()
     for chunk in _chunks(list(run_ids)):
-        touched.update(
-            (company, title)
-            for company, title in conn.execute(
-                select(postings.c.company_id, postings.c.title_normalized)
-                .where(postings.c.last_seen_run_id.in_(chunk), postings.c.company_id.is_not(None))
-                .distinct()
+        seen_by_runs = (
+            select(member.c.id)
+            .where(
+                member.c.company_id == keys.c.company_id,
+                member.c.title_normalized == keys.c.title_normalized,
+                member.c.last_seen_run_id.in_(chunk),
             )
+            .exists()
         )
-    if not touched:
-        return set()
-    keys: set[tuple[int, str]] = set()
-    companies = sorted({company for company, _ in touched})
-    for chunk in _chunks(companies):
-        for company, title in conn.execute(multi_source.where(postings.c.company_id.in_(chunk))):
-            if (company, title) in touched:
-                keys.add((company, title))
-    return keys
+        rows = conn.execute(select(keys.c.company_id, keys.c.title_normalized).where(seen_by_runs))
+        found.update((company, title) for company, title in rows)
+    return found
 
 
 def _load_groups(conn: Connection, keys: set[tuple[int, str]]) -> list[list[_Candidate]]:

@@ -323,7 +323,13 @@ def _count_misses_and_close(
     report.closed_unseen += _close(
         conn,
         run_id,
-        and_(postings.c.source_id == source_id, postings.c.miss_count >= k),
+        # first_missed_at is set with the first miss: the condition lets ix_postings_missed
+        # find the few postings in a miss streak instead of scanning every open one
+        and_(
+            postings.c.source_id == source_id,
+            postings.c.first_missed_at.is_not(None),
+            postings.c.miss_count >= k,
+        ),
         func.coalesce(postings.c.first_missed_at, observed_at),
         models.CLOSE_UNSEEN,
     )

@@ -131,8 +131,17 @@ class Posting(Base):
             sqlite_where=text("canonical_id IS NOT NULL"),
             postgresql_where=text("canonical_id IS NOT NULL"),
         ),
-        # also serves lookups by company_id alone (its leading column)
-        Index("ix_postings_dedup", "company_id", "title_normalized"),
+        # also serves lookups by company_id alone (its leading column); source_id makes it
+        # cover dedup's "listed by several sources" grouping
+        Index("ix_postings_dedup", "company_id", "title_normalized", "source_id"),
+        # the postings in a miss streak: few, so reconcile finds those to close at once
+        Index(
+            "ix_postings_missed",
+            "source_id",
+            "status",
+            sqlite_where=text("first_missed_at IS NOT NULL"),
+            postgresql_where=text("first_missed_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

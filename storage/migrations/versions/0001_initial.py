@@ -175,7 +175,16 @@ def upgrade() -> None:
         sqlite_where=sa.text("closed_at IS NOT NULL"),
         postgresql_where=sa.text("closed_at IS NOT NULL"),
     )
-    op.create_index("ix_postings_dedup", "postings", ["company_id", "title_normalized"])
+    op.create_index(
+        "ix_postings_dedup", "postings", ["company_id", "title_normalized", "source_id"]
+    )
+    op.create_index(
+        "ix_postings_missed",
+        "postings",
+        ["source_id", "status"],
+        sqlite_where=sa.text("first_missed_at IS NOT NULL"),
+        postgresql_where=sa.text("first_missed_at IS NOT NULL"),
+    )
     op.create_index("ix_postings_opened_at", "postings", ["opened_at"])
     op.create_index(op.f("ix_postings_role_family"), "postings", ["role_family"])
     op.create_index("ix_postings_status_country", "postings", ["status", "country"])
@@ -255,6 +264,7 @@ def downgrade() -> None:
     op.drop_index("ix_postings_status_country", table_name="postings")
     op.drop_index(op.f("ix_postings_role_family"), table_name="postings")
     op.drop_index("ix_postings_opened_at", table_name="postings")
+    op.drop_index("ix_postings_missed", table_name="postings")
     op.drop_index("ix_postings_dedup", table_name="postings")
     op.drop_index("ix_postings_closed_at", table_name="postings")
     op.drop_index("ix_postings_canonical", table_name="postings")
