@@ -14,7 +14,7 @@ import pytest
 from mockserver.harness import mockserver, run_crawl  # noqa: F401 - fixture
 from mockserver.server import MockServer
 
-pytestmark = pytest.mark.xdist_group("crawler")
+pytestmark = pytest.mark.xdist_group("crawler-kinds")
 
 
 def _sources(base: str) -> str:

@@ -15,8 +15,6 @@ from mockserver.harness import FAST, mockserver, run_cli  # noqa: F401 - fixture
 from mockserver.server import MockServer
 from sqlalchemy import create_engine, text
 
-pytestmark = pytest.mark.xdist_group("crawler")
-
 
 def _settings() -> list[str]:
     return [arg for setting in FAST for arg in ("--set", setting)]

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from mockserver.harness import mockserver, run_cli  # noqa: F401 - fixture
 from mockserver.server import MockServer
-
-pytestmark = pytest.mark.xdist_group("crawler")
 
 
 def test_list_and_check_online(mockserver: MockServer, tmp_path: Path) -> None:  # noqa: F811
