@@ -21,7 +21,8 @@ STRING_FIELDS = ("description", "location", "employment_type", "seniority", "lan
 # enrichment writes these keys; an input value there is kept as "<key>_raw"
 ENRICHED_KEYS = ("language", "skills", "seniority", "employment_type", "locations", "remote",
                  "role_family")
-DEFAULT_EVAL_FILE = Path("tests/data/enrichment_eval.jsonl")
+# the hand-labelled set lives with the tests of a source checkout
+DEFAULT_EVAL_FILE = Path(__file__).resolve().parents[2] / "tests" / "data" / "enrichment_eval.jsonl"
 TARGETS = {"skills precision": 0.9, "skills recall": 0.8, "seniority accuracy": 0.9,
            "city accuracy": 0.9, "employment_type accuracy": 0.9}
 
@@ -117,12 +118,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Enrich postings from a JSON Lines file.
 
-        Each line has ``title`` and ``description`` (text or HTML) and optionally ``location``,
-        ``employment_type``, ``seniority``, ``language``, ``company``, ``country``. Each output
-        line is the input plus ``language``, ``skills``, ``seniority``, ``employment_type``,
-        ``locations``, ``remote`` and ``role_family`` (a replaced input value is kept as
-        ``<key>_raw``).
-        """
+        Input lines: title, description (text or HTML), and optionally location, employment_type, seniority, language, company, country.
+
+        Output lines: the input plus language, skills, seniority, employment_type, locations, remote and role_family; an input value they replace is kept as <key>_raw.
+        """  # noqa: E501 - typer rewraps help text; source line breaks would show
         try:
             if source == "-":
                 rows = read_postings(sys.stdin)
