@@ -45,6 +45,7 @@ class Gazetteer:
     countries: dict[str, str] = field(default_factory=dict)  # folded name -> ISO alpha-2
     text_aliases: list[tuple[str, int]] = field(default_factory=list)  # for free-text matching
     codes: set[str] = field(default_factory=set)  # ISO alpha-2 codes ("Gent, BE")
+    _parsed: dict[tuple[str, str | None], list[LocationMatch]] = field(default_factory=dict)
 
     def pick(self, ids: list[int], prefer_country: str | None) -> City:
         """The city an ambiguous name means: in the preferred country if any, else the largest."""
@@ -56,6 +57,16 @@ class Gazetteer:
 
     def parse_raw(self, raw: str, country_hint: str | None = None) -> list[LocationMatch]:
         """Cities and countries named in a raw location string such as 'Gent, België'."""
+        # sources repeat the same few location strings: remember the answers
+        key = (raw, country_hint)
+        found = self._parsed.get(key)
+        if found is None:
+            if len(self._parsed) > 50_000:
+                self._parsed.clear()
+            found = self._parsed[key] = self._parse_raw(raw, country_hint)
+        return list(found)
+
+    def _parse_raw(self, raw: str, country_hint: str | None) -> list[LocationMatch]:
         chunks = [c for c in _SEPARATORS.split(raw) if c and c.strip()]
         city_hits: list[list[int]] = []
         countries: list[str] = []

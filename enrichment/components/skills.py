@@ -12,6 +12,7 @@ Each taxonomy entry has three kinds of spellings:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -165,7 +166,8 @@ class SkillMatcher(DataComponent):
         ends = self._sentence_ends
         while hi < n and hi - end < self.context_window and cols.orth[hi] not in ends:
             hi += 1
-        if any(lo <= a < hi for a in anchors):
+        nearest = bisect_left(anchors, lo)  # anchors are sorted
+        if nearest < len(anchors) and anchors[nearest] < hi:
             return True
         if any(a != start and lo <= a < hi and abs(a - start) <= 2 for a in everything):
             # two ambiguous names side by side in a list ("R, Julia")
