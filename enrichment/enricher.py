@@ -11,6 +11,7 @@ from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
+from enrichment.components.lexicon import set_hints
 from enrichment.language import DEFAULT_LANGUAGE, detect_language, detection_sample
 from enrichment.pipeline import build_pipeline
 from enrichment.text import join_fields, to_field_offsets, to_plain_text
@@ -62,14 +63,9 @@ class Enricher:
             for doc, i in zip(tokenizer.pipe(prepared[i][1] for i in indexes), indexes,
                               strict=True):
                 _, _, description_start, posting = prepared[i]
-                doc._.jt_hints = {
-                    "text": prepared[i][1],
-                    "description_start": description_start,
-                    "location": posting.location,
-                    "employment_type": posting.employment_type,
-                    "seniority": posting.seniority,
-                    "country": posting.country,
-                }
+                set_hints(doc, text=prepared[i][1], description_start=description_start,
+                          location=posting.location, employment_type=posting.employment_type,
+                          seniority=posting.seniority, country=posting.country)
                 docs.append(doc)
             for doc, i in zip(nlp.pipe(docs, batch_size=batch_size), indexes, strict=True):
                 results[i] = _to_enrichment(doc, prepared[i][0], prepared[i][2])

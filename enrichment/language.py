@@ -19,7 +19,7 @@ _ISO = {v: k for k, v in _LINGUA.items()}
 
 # Lingua's cost grows with the text (about 0.5 us per character): a prefix of the description
 # decides the language as well as the whole text does for postings, at a fraction of the cost.
-PREFIX_CHARS = 180
+PREFIX_CHARS = 150
 # A declared language is trusted unless the detector is at least this confident of another.
 OVERRIDE_CONFIDENCE = 0.9
 

@@ -3,7 +3,11 @@
 Skills, cue words and place names are all phrase lists. Running one ``PhraseMatcher`` per
 attribute over the document, instead of one per component, keeps the pipeline close to the
 tokenizer's own speed. Components add their phrases under a namespace at construction and read
-``doc._.jt_matches[namespace]`` afterwards.
+``matches(doc, namespace)`` afterwards.
+
+Per-document working state (the posting's fields, the matches, token columns) lives in
+``doc.user_data["jobtrends"]``, a plain dict: each ``doc._`` access builds an object, and
+dozens of them per posting cost as much as a component.
 """
 
 from __future__ import annotations
@@ -23,12 +27,10 @@ LEXICON = "jobtrends_lexicon"
 LOWER = "LOWER"
 ORTH = "ORTH"
 
-if not Doc.has_extension("jt_matches"):
-    Doc.set_extension("jt_matches", default=None)
-if not Doc.has_extension("jt_hints"):
-    # the posting's own fields beside the text: location, employment_type, seniority, country,
-    # description_start (offset of the description in doc.text), text (doc.text, cached)
-    Doc.set_extension("jt_hints", default=None)
+STATE = "jobtrends"
+# keys of the state: the posting's own fields beside the text (location, employment_type,
+# seniority, country), description_start (offset of the description in doc.text), text
+# (doc.text, cached), matches (namespace -> TermMatch list), columns (TokenColumns)
 
 
 # (payload the component registered for the phrase, start token, end token): a plain tuple,
@@ -150,7 +152,7 @@ class Lexicon:
                             if want != spelled:
                                 continue
                         out.append((payload, start, end))
-        doc._.jt_matches = found
+        hints(doc)["matches"] = found
         return doc
 
 
@@ -172,18 +174,24 @@ def get_lexicon(nlp: Language, component: str) -> Lexicon:
 
 
 def matches(doc: Doc, namespace: str) -> list[TermMatch]:
-    found = doc._.jt_matches
+    """The lexicon's matches of ``namespace`` in ``doc`` (empty before the lexicon ran)."""
+    found = hints(doc).get("matches")
     if found is None:
         return []
     return found.get(namespace, [])
 
 
 def hints(doc: Doc) -> dict[str, Any]:
-    """The posting's fields beside the text (empty for a doc made from text alone)."""
-    found = doc._.jt_hints
+    """The document's enrichment state: the posting's fields beside the text, matches..."""
+    found = doc.user_data.get(STATE)
     if found is None:
-        found = doc._.jt_hints = {}
+        found = doc.user_data[STATE] = {}
     return found
+
+
+def set_hints(doc: Doc, **fields: Any) -> None:
+    """Attach the posting's own fields (location, employment_type, ...) to ``doc``."""
+    doc.user_data[STATE] = fields
 
 
 def doc_text(doc: Doc) -> str:
