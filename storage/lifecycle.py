@@ -58,6 +58,8 @@ class ReconcileReport:
 
     runs_complete: int = 0
     runs_incomplete: int = 0
+    runs_confirmed: int = 0  # suspect drops re-judged complete by their next clean crawl
+    runs_rejudged: int = 0  # incomplete runs accepted under looser parameters given now
     postings_missed: int = 0  # miss counts raised by complete runs
     closed_unseen: int = 0  # closed after k complete crawls without them
     closed_by_signal: int = 0  # closed by an explicit 404/410 / "not accepting" signal
@@ -72,6 +74,24 @@ class ReconcileReport:
         return self.closed_unseen + self.closed_by_signal + self.closed_expired
 
 
+def clean_finish(
+    *, finish_reason: str | None, pages_fetched: int, pages_failed: int, max_error_rate: float
+) -> bool:
+    """Scrapy finished with reason ``finished``, it made requests, and under ``max_error_rate``
+    of them failed: the crawl ran to its end, whatever it saw."""
+    requests = pages_fetched + pages_failed
+    return (
+        finish_reason == FINISHED
+        and requests > 0
+        and Fraction(pages_failed, requests) < Fraction(str(max_error_rate))
+    )
+
+
+def sees_too_few(postings_seen: int, open_before: int, min_seen_share: float) -> bool:
+    """The seen-share rule fails: under ``min_seen_share`` of ``open_before`` (exact fraction)."""
+    return open_before > 0 and postings_seen < Fraction(str(min_seen_share)) * open_before
+
+
 def judge_run(
     *,
     finish_reason: str | None,
@@ -82,12 +102,15 @@ def judge_run(
     max_error_rate: float,
     min_seen_share: float,
 ) -> tuple[bool, str]:
-    """Whether a finished crawl is complete, and a sentence saying why (or why not).
+    """Whether a finished crawl is complete on its own, and a sentence saying why (or why not).
 
     Complete: Scrapy finished with reason ``finished``, fewer than ``max_error_rate`` of its
     requests failed, and it saw at least ``min_seen_share`` of the postings open before it
     (no threshold when none were). Comparisons are exact fractions, so 10 failures in 100
-    requests at a 10% threshold is incomplete.
+    requests at a 10% threshold is incomplete. A clean crawl that saw some postings, but too
+    few, is a *suspect drop*: :func:`reconcile` lets the next clean crawl of the source
+    confirm it (see ``docs/lifecycle.md``). A clean crawl that saw nothing of a listing that
+    had open postings is never trusted on its own (a changed layout yields zero items).
     """
     problems: list[str] = []
     facts: list[str] = []
@@ -105,12 +128,21 @@ def judge_run(
         else:
             problems.append(f"{clause}, not under {float(limit):.0%})")
     if open_before > 0:
-        needed = Fraction(str(min_seen_share)) * open_before
         clause = f"saw {postings_seen} postings of {open_before} open before"
-        if postings_seen >= needed:
+        if not sees_too_few(postings_seen, open_before, min_seen_share):
             facts.append(f"{clause} (>= {float(min_seen_share):.0%})")
-        else:
+        elif problems:
             problems.append(f"{clause} (under {float(min_seen_share):.0%})")
+        elif postings_seen == 0:
+            problems.append(
+                f"{clause} (under {float(min_seen_share):.0%}): an empty listing is never "
+                "trusted on its own"
+            )
+        else:
+            problems.append(
+                f"{clause} (under {float(min_seen_share):.0%}): suspect drop, the next clean "
+                "crawl confirms or refutes it"
+            )
     else:
         facts.append(f"saw {postings_seen} postings, none open before")
     if problems:
@@ -125,7 +157,13 @@ def reconcile(
 
     A complete run raises the miss count of each open posting of its source it did not see;
     at ``k`` misses the posting closes at the time of the first complete crawl that missed it.
-    An incomplete run closes nothing. Canonical postings are linked for what the runs saw.
+    An incomplete run closes nothing. A clean run that saw too few (a *suspect drop*) is judged
+    incomplete until the next clean, non-empty crawl of its source: if that crawl again sees
+    under ``min_seen_share`` of what was open before the suspect run, the drop is confirmed and
+    the suspect run is re-judged complete (its misses counted at its own time) before the
+    confirming run is applied. Incomplete runs after a source's latest complete run are
+    re-judged with the parameters given, so ``min_seen_share=0`` accepts an emptied board.
+    Canonical postings are linked for what the runs saw.
     Writes through the session without committing; idempotent.
     """
     if k < 1:
@@ -139,7 +177,9 @@ def reconcile(
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _RECONCILE_LOCK_KEY})
     now = utcnow()
     report = ReconcileReport()
+    params = _Params(k, max_error_rate, min_seen_share)
     _abandon_overtaken_runs(conn, now, report)
+    _rejudge_trailing_runs(conn, params, report)
 
     reconciled: list[int] = []
     for run in _runs_ready(conn):
@@ -164,6 +204,28 @@ def reconcile(
             max_error_rate=max_error_rate,
             min_seen_share=min_seen_share,
         )
+        if _informative(run, open_before, params):
+            suspect = _pending_suspect(conn, run, params)
+            if suspect is not None:
+                if sees_too_few(run.postings_seen, suspect.open_before, min_seen_share):
+                    _confirm_suspect(conn, suspect, run, params, report)
+                    if not complete:
+                        complete = True
+                        detail = (
+                            f"complete: confirms the drop seen by run {suspect.id} (saw "
+                            f"{run.postings_seen}, under {float(min_seen_share):.0%} of the "
+                            f"{suspect.open_before} open before it); "
+                            + detail.removeprefix("incomplete: ")
+                        )
+                else:
+                    conn.execute(
+                        update(runs)
+                        .where(runs.c.id == suspect.id)
+                        .values(
+                            status_detail=f"{suspect.status_detail}; not confirmed by run "
+                            f"{run.id} (saw {run.postings_seen})"
+                        )
+                    )
         status = models.RUN_COMPLETE if complete else models.RUN_INCOMPLETE
         conn.execute(
             update(runs)
@@ -191,6 +253,149 @@ def reconcile(
         ).scalar_one()
     report.postings_linked = link_canonical_postings(conn, reconciled)
     return report
+
+
+@dataclass(frozen=True)
+class _Params:
+    k: int
+    max_error_rate: float
+    min_seen_share: float
+
+
+_RUN_COLUMNS = (
+    runs.c.id,
+    runs.c.source_id,
+    runs.c.observed_at,
+    runs.c.finish_reason,
+    runs.c.pages_fetched,
+    runs.c.pages_failed,
+    runs.c.postings_seen,
+    runs.c.open_before,
+    runs.c.status,
+    runs.c.status_detail,
+)
+
+
+def _informative(run: Any, open_before: int | None, params: _Params) -> bool:
+    """A clean crawl that listed something (or had nothing to list): it tells what the
+    source lists. Failed, interrupted and empty-while-postings-were-open crawls tell nothing."""
+    return clean_finish(
+        finish_reason=run.finish_reason,
+        pages_fetched=run.pages_fetched,
+        pages_failed=run.pages_failed,
+        max_error_rate=params.max_error_rate,
+    ) and (run.postings_seen > 0 or not open_before)
+
+
+def _pending_suspect(conn: Connection, run: Any, params: _Params) -> Any | None:
+    """The suspect drop ``run`` can confirm: the source's latest informative run before it,
+    when that run is incomplete only because it saw too few."""
+    latest_complete = (
+        select(func.max(runs.c.observed_at))
+        .where(runs.c.source_id == run.source_id, runs.c.status == models.RUN_COMPLETE)
+        .scalar_subquery()
+    )
+    earlier = conn.execute(
+        select(*_RUN_COLUMNS)
+        .where(
+            runs.c.source_id == run.source_id,
+            runs.c.observed_at < run.observed_at,
+            runs.c.reconciled_at.is_not(None),
+            runs.c.observed_at >= func.coalesce(latest_complete, runs.c.observed_at),
+        )
+        .order_by(runs.c.observed_at.desc(), runs.c.id.desc())
+    ).all()
+    for previous in earlier:
+        if not _informative(previous, previous.open_before, params):
+            continue  # a failed or empty crawl between them: look further back
+        if previous.status == models.RUN_INCOMPLETE and sees_too_few(
+            previous.postings_seen, previous.open_before or 0, params.min_seen_share
+        ):
+            return previous
+        return None
+    return None
+
+
+def _confirm_suspect(
+    conn: Connection, suspect: Any, confirming: Any, params: _Params, report: ReconcileReport
+) -> None:
+    """Re-judge ``suspect`` complete and count its misses at its own time.
+
+    Postings the confirming run saw are already past ``suspect.observed_at``, so only postings
+    missed by both runs get the suspect's miss; events name the confirming run.
+    """
+    share = f"{float(params.min_seen_share):.0%}"
+    detail = (
+        f"complete: confirmed by run {confirming.id}, which again saw under {share} of the "
+        f"{suspect.open_before} open before this run; saw {suspect.postings_seen} postings of "
+        f"{suspect.open_before} open before"
+    )
+    conn.execute(
+        update(runs)
+        .where(runs.c.id == suspect.id)
+        .values(status=models.RUN_COMPLETE, status_detail=detail)
+    )
+    report.verdicts.append(
+        RunVerdict(suspect.id, confirming.source, suspect.observed_at, models.RUN_COMPLETE, detail)
+    )
+    report.runs_confirmed += 1
+    _count_misses_and_close(
+        conn, confirming.id, suspect.source_id, suspect.observed_at, params.k, report
+    )
+
+
+def _rejudge_trailing_runs(conn: Connection, params: _Params, report: ReconcileReport) -> None:
+    """Re-judge, with the parameters given, the incomplete runs after each source's latest
+    complete run (oldest first); one judged complete now counts its misses at its own time.
+
+    With the same parameters every verdict stands (they are computed from stored figures), so
+    this changes nothing; an operator lowering ``min_seen_share`` (e.g. to 0 for a board that
+    really emptied) gets the crawls since the last complete one accepted, in order.
+    """
+    later = runs.alias("later")
+    rows = conn.execute(
+        select(*_RUN_COLUMNS, sources.c.name.label("source"))
+        .join(sources, sources.c.id == runs.c.source_id)
+        .where(
+            runs.c.reconciled_at.is_not(None),
+            runs.c.status == models.RUN_INCOMPLETE,
+            runs.c.finished_at.is_not(None),
+            ~select(later.c.id)
+            .where(
+                later.c.source_id == runs.c.source_id,
+                later.c.status == models.RUN_COMPLETE,
+                later.c.observed_at >= runs.c.observed_at,
+            )
+            .exists(),
+        )
+        .order_by(runs.c.observed_at, runs.c.id)
+    ).all()
+    for row in rows:
+        complete, detail = judge_run(
+            finish_reason=row.finish_reason,
+            pages_fetched=row.pages_fetched,
+            pages_failed=row.pages_failed,
+            postings_seen=row.postings_seen,
+            open_before=row.open_before or 0,
+            max_error_rate=params.max_error_rate,
+            min_seen_share=params.min_seen_share,
+        )
+        if not complete:
+            continue
+        detail = (
+            f"{detail} (re-judged with min_seen_share={params.min_seen_share:g}, "
+            f"max_error_rate={params.max_error_rate:g})"
+        )
+        conn.execute(
+            update(runs)
+            .where(runs.c.id == row.id)
+            .values(status=models.RUN_COMPLETE, status_detail=detail)
+        )
+        report.verdicts.append(
+            RunVerdict(row.id, row.source, row.observed_at, models.RUN_COMPLETE, detail)
+        )
+        report.runs_rejudged += 1
+        _count_misses_and_close(conn, row.id, row.source_id, row.observed_at, params.k, report)
 
 
 def _abandon_overtaken_runs(conn: Connection, now: datetime, report: ReconcileReport) -> None:
