@@ -366,3 +366,155 @@ def test_bad_parameters_are_named(engine: Engine) -> None:
             reconcile(session, max_error_rate=1.5)
         with pytest.raises(ValueError, match="min_seen_share"):
             reconcile(session, min_seen_share=-0.1)
+
+
+# --------------------------------------------------------------------- suspect drops
+
+FIVE = ["a", "b", "c", "d", "e"]
+FAIL: dict[str, Any] = {"finish_reason": "shutdown"}
+
+
+@pytest.mark.parametrize(
+    ("history", "closed"),
+    [
+        # a genuine shrink 5 -> 2: week 1 is suspect, week 2 confirms it; c, d, e close at
+        # week 1, the first crawl that missed them, exactly as if week 1 had been trusted
+        ([FIVE, ["a", "b"], ["a", "b"]], {"c": 1, "d": 1, "e": 1}),
+        # a one-week glitch 5 -> 1 -> 5 closes nothing
+        ([FIVE, ["a"], FIVE], {}),
+        # partial recovery: 3 is not under half of the 5 open before week 1 -> not confirmed;
+        # week 2 (3 of 5) is complete on its own: d, e miss once, week 3 closes them at week 2
+        ([FIVE, ["a"], ["a", "b", "c"], ["a", "b", "c"]], {"d": 2, "e": 2}),
+        # exactly half is no drop: complete at once, c and d close at week 1 after week 2
+        ([["a", "b", "c", "d"], ["a", "b"], ["a", "b"]], {"c": 1, "d": 1}),
+        # the confirming crawl may list other postings: 2 seen (b and a new f) < 2.5
+        ([FIVE, ["a", "b"], ["b", "f"]], {"c": 1, "d": 1, "e": 1}),
+        # a failed crawl in between neither confirms nor refutes: the next clean crawl does
+        ([FIVE, ["a", "b"], (["a", "b"], FAIL), ["a", "b"]], {"c": 1, "d": 1, "e": 1}),
+        # nor does an empty one (a broken layout between them tells nothing)
+        ([FIVE, ["a", "b"], [], ["a", "b"]], {"c": 1, "d": 1, "e": 1}),
+        # an empty crawl never confirms a drop ...
+        ([FIVE, ["a", "b"], []], {}),
+        # ... and empty crawls are never confirmed, however many follow
+        ([FIVE, [], [], []], {}),
+        # a suspect crawl refuted, then a real drop: the later suspect is what gets confirmed
+        ([FIVE, ["a"], FIVE, ["a", "b"], ["a", "b"]], {"c": 3, "d": 3, "e": 3}),
+        # with k = 2 the suspect's miss counts on top of an earlier one: e closes at week 1
+        ([FIVE, ["a", "b", "c", "d"], ["a"], ["a"]], {"b": 2, "c": 2, "d": 2, "e": 1}),
+    ],
+    ids=["shrink", "glitch", "recovery", "half", "new-postings", "failed-between",
+         "empty-between", "empty-never-confirms", "empty-never-confirmed", "refuted-then-real",
+         "streak"],  # fmt: skip
+)
+@pytest.mark.parametrize("deferred", [False, True], ids=["each", "deferred"])
+def test_suspect_drops(
+    engine: Engine, history: list[Any], closed: dict[str, int], deferred: bool
+) -> None:
+    for n, step in enumerate(history):
+        ids, fields = step if isinstance(step, tuple) else (step, {})
+        crawl(engine, week(n), ids, run_reconcile=not deferred, **fields)
+    if deferred:
+        run(engine)
+    got = {job: at for job, (status, at, _) in state(engine).items() if status == "closed"}
+    assert got == {job: week(n) for job, n in closed.items()}
+    # idempotent: nothing left to do
+    assert run(engine) == ReconcileReport()
+
+
+def run_statuses(engine: Engine) -> list[tuple[str, str]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(models.CrawlRun.status, models.CrawlRun.status_detail).order_by(
+                models.CrawlRun.observed_at
+            )
+        ).all()
+    return [(status, str(detail)) for status, detail in rows]
+
+
+def test_shrink_is_confirmed_one_crawl_later_with_closes_at_the_first_miss(
+    engine: Engine,
+) -> None:
+    crawl(engine, week(0), FIVE)
+    report = crawl(engine, week(1), ["a", "b"])
+    assert report is not None and report.runs_incomplete == 1 and report.postings_missed == 0
+    assert "suspect drop" in report.verdicts[0].detail
+    assert "saw 2 postings of 5 open before" in report.verdicts[0].detail
+    assert {job: s[0] for job, s in state(engine).items()} == dict.fromkeys(FIVE, "open")
+    report = crawl(engine, week(2), ["a", "b"])
+    assert report is not None and report.runs_confirmed == 1 and report.closed_unseen == 3
+    assert report.runs_complete == 1 and report.postings_missed == 6
+    statuses = run_statuses(engine)
+    confirming_id = report.verdicts[-1].run_id
+    assert statuses[1][0] == "complete"
+    assert f"confirmed by run {confirming_id}" in statuses[1][1]
+    assert statuses[2][0] == "complete" and "confirms the drop seen by run" in statuses[2][1]
+    assert state(engine) == {
+        "a": ("open", None, 0),
+        "b": ("open", None, 0),
+        "c": ("closed", week(1), 2),
+        "d": ("closed", week(1), 2),
+        "e": ("closed", week(1), 2),
+    }
+    assert [e for e in events(engine) if e[1] == "closed"] == [
+        (job, "closed", week(1), "unseen") for job in ("c", "d", "e")
+    ]
+
+
+def test_a_glitch_is_recorded_as_not_confirmed(engine: Engine) -> None:
+    crawl(engine, week(0), FIVE)
+    crawl(engine, week(1), ["a"])
+    crawl(engine, week(2), FIVE)
+    statuses = run_statuses(engine)
+    assert statuses[1][0] == "incomplete" and "not confirmed by run" in statuses[1][1]
+    assert statuses[2][0] == "complete"
+    assert all(misses == 0 for _, _, misses in state(engine).values())
+
+
+def test_an_emptied_board_closes_when_the_operator_accepts_empty_crawls(
+    engine: Engine, db_url: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from jobtrends.cli import app
+
+    crawl(engine, week(0), ["a", "b"])
+    crawl(engine, week(1), [])
+    crawl(engine, week(2), [])
+    assert {s[0] for s in state(engine).values()} == {"open"}  # never on its own
+    assert run(engine) == ReconcileReport()  # the defaults keep their verdicts
+    result = CliRunner().invoke(app, ["--db", db_url, "reconcile", "--min-seen-share", "0"])
+    assert result.exit_code == 0, result.output
+    assert state(engine) == {"a": ("closed", week(1), 2), "b": ("closed", week(1), 2)}
+    assert [s for s, _ in run_statuses(engine)] == ["complete"] * 3
+    assert "re-judged with min_seen_share=0" in run_statuses(engine)[1][1]
+    assert run(engine) == ReconcileReport()
+
+
+def test_looser_parameters_never_rejudge_runs_before_a_complete_one(engine: Engine) -> None:
+    crawl(engine, week(0), FIVE)
+    crawl(engine, week(1), ["a"])  # a glitch, refuted by week 2
+    crawl(engine, week(2), FIVE)
+    report = run(engine, min_seen_share=0.0)
+    assert report == ReconcileReport()
+    assert all(misses == 0 for _, _, misses in state(engine).values())
+
+
+@pytest.mark.parametrize(
+    ("seen", "open_before", "words"),
+    [
+        (2, 5, "suspect drop"),
+        (0, 5, "never trusted"),
+    ],
+)
+def test_seen_share_details(seen: int, open_before: int, words: str) -> None:
+    complete, detail = judge_run(
+        finish_reason="finished",
+        pages_fetched=10,
+        pages_failed=0,
+        postings_seen=seen,
+        open_before=open_before,
+        max_error_rate=0.1,
+        min_seen_share=0.5,
+    )
+    assert not complete and words in detail
+    assert f"saw {seen} postings of {open_before} open before (under 50%)" in detail
