@@ -402,9 +402,19 @@ FAIL: dict[str, Any] = {"finish_reason": "shutdown"}
         # with k = 2 the suspect's miss counts on top of an earlier one: e closes at week 1
         ([FIVE, ["a", "b", "c", "d"], ["a"], ["a"]], {"b": 2, "c": 2, "d": 2, "e": 1}),
     ],
-    ids=["shrink", "glitch", "recovery", "half", "new-postings", "failed-between",
-         "empty-between", "empty-never-confirms", "empty-never-confirmed", "refuted-then-real",
-         "streak"],  # fmt: skip
+    ids=[
+        "shrink",
+        "glitch",
+        "recovery",
+        "half",
+        "new-postings",
+        "failed-between",
+        "empty-between",
+        "empty-never-confirms",
+        "empty-never-confirmed",
+        "refuted-then-real",
+        "streak",
+    ],  # fmt: skip
 )
 @pytest.mark.parametrize("deferred", [False, True], ids=["each", "deferred"])
 def test_suspect_drops(
