@@ -2,6 +2,7 @@
 
 Two postings of different sources are the same role when they share the normalised company
 and normalised title, their cities overlap, and their descriptions are near-duplicates.
+A group never holds two postings of one source (that source lists two roles).
 The earliest-opened posting of a linked group is canonical (``canonical_id`` NULL); the others
 point to it. Candidates come from the ``(company_id, title_normalized)`` index, never from
 all pairs.
@@ -149,9 +150,26 @@ def _load_groups(conn: Connection, keys: set[tuple[int, str]]) -> list[list[_Can
     return list(rows_by_key.values())
 
 
+def _match_strength(a: _Candidate, b: _Candidate) -> tuple[float, int]:
+    """How strongly two matching postings agree: description containment (0 when either has
+    none to compare), then whether they share a city rather than only a country."""
+    if a.shingles is None or b.shingles is None:
+        containment = 0.0
+    else:
+        containment = len(a.shingles & b.shingles) / min(len(a.shingles), len(b.shingles))
+    return containment, int(bool(a.cities & b.cities))
+
+
 def _canonical_ids(group: list[_Candidate]) -> dict[int, int | None]:
-    """posting id -> the canonical id it should point to (None: it is canonical or alone)."""
+    """posting id -> the canonical id it should point to (None: it is canonical or alone).
+
+    Matches are joined strongest first, and two clusters are joined only when no source has a
+    posting in both: a source listing two postings lists two roles, so a job-board copy that
+    matches both (same title, no city) joins one of them, never merges them. The order is
+    fixed (strength, then earliest opening, then ids), so re-linking gives the same groups.
+    """
     parent = {c.id: c.id for c in group}
+    source_sets = {c.id: {c.source_id} for c in group}
 
     def root(x: int) -> int:
         while parent[x] != x:
@@ -159,10 +177,20 @@ def _canonical_ids(group: list[_Candidate]) -> dict[int, int | None]:
             x = parent[x]
         return x
 
-    for i, a in enumerate(group):
-        for b in group[i + 1 :]:
-            if root(a.id) != root(b.id) and same_role(a, b):
-                parent[root(a.id)] = root(b.id)
+    ordered = sorted(group, key=lambda c: (c.opened_at, c.id))
+    pairs: list[tuple[tuple[float, int], int, int, _Candidate, _Candidate]] = []
+    for i, a in enumerate(ordered):
+        for j in range(i + 1, len(ordered)):
+            b = ordered[j]
+            if same_role(a, b):
+                pairs.append((_match_strength(a, b), i, j, a, b))
+    pairs.sort(key=lambda p: (-p[0][0], -p[0][1], p[1], p[2]))
+    for _, _, _, a, b in pairs:
+        ra, rb = root(a.id), root(b.id)
+        if ra == rb or source_sets[ra] & source_sets[rb]:
+            continue
+        parent[ra] = rb
+        source_sets[rb] |= source_sets.pop(ra)
     clusters: dict[int, list[_Candidate]] = defaultdict(list)
     for c in group:
         clusters[root(c.id)].append(c)

@@ -149,3 +149,97 @@ def test_normalisation_keys() -> None:
     assert normalize_company_name(None) == ""
     assert normalize_title("Senior ML Engineer (m/w/d)") == "senior ml engineer"
     assert normalize_title("Développeur Python (H/F)") == "developpeur python"
+
+
+def groups(engine: Engine) -> list[set[tuple[str, str]]]:
+    """Linked groups of (source, job id), singletons included."""
+    by_root: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for key, canonical in links(engine).items():
+        by_root.setdefault(canonical or key, set()).add(key)
+    return list(by_root.values())
+
+
+def assert_one_posting_per_source(engine: Engine) -> None:
+    for group in groups(engine):
+        sources = [source for source, _ in group]
+        assert len(sources) == len(set(sources)), group
+
+
+BRUSSELS = (
+    DESCRIPTION + " The role is based in Brussels, close to the central station and the park."
+)
+GHENT = DESCRIPTION + " The role is based in Ghent, in the harbour district near the old docks."
+
+
+@pytest.mark.parametrize(
+    ("board_copy", "joins"),
+    [
+        # a board copy listing both cities and carrying the Ghent text: it is the Ghent role
+        ({"locations": [LocationRecord("Brussels", country="BE"),
+                        LocationRecord("Ghent", country="BE")],
+          "description_text": GHENT}, "a2"),
+        # no city, Brussels text
+        ({"locations": [], "description_text": BRUSSELS}, "a1"),
+        # no city, no description: it matches both equally, joins one (the earliest), never both
+        ({"locations": [], "description_text": None}, "a1"),
+    ],
+    ids=["two-cities", "no-city", "no-city-no-text"],
+)  # fmt: skip
+def test_a_shared_copy_never_merges_two_roles_of_one_source(
+    engine: Engine, board_copy: dict[str, Any], joins: str
+) -> None:
+    store(engine, "ats", T0, [
+        posting("a1", description_text=BRUSSELS),
+        posting("a2", description_text=GHENT, locations=[LocationRecord("Ghent", country="BE")]),
+    ])  # fmt: skip
+    store(engine, "board", T0 + timedelta(days=1), [posting("b1", **board_copy)])
+    # the copy matches each ATS posting on its own: a transitive grouping would merge all three
+    a1, a2, b1 = candidates(engine, ["a1", "a2", "b1"])
+    assert dedup.same_role(a1, b1) and dedup.same_role(a2, b1)
+    assert_one_posting_per_source(engine)
+    assert links(engine) == {
+        ("ats", "a1"): None,
+        ("ats", "a2"): None,
+        ("board", "b1"): ("ats", joins),
+    }
+
+
+def test_three_sources_two_roles_each_stay_two_roles(engine: Engine) -> None:
+    ghent = [LocationRecord("Ghent", country="BE")]
+    store(
+        engine,
+        "ats",
+        T0,
+        [
+            posting("a1", description_text=BRUSSELS),
+            posting("a2", description_text=GHENT, locations=ghent),
+        ],
+    )
+    store(
+        engine,
+        "board",
+        T0 + timedelta(days=1),
+        [
+            posting("b1", description_text=BRUSSELS, locations=[]),
+            posting("b2", description_text=GHENT, locations=[]),
+        ],
+    )
+    store(engine, "jobsite", T0 + timedelta(days=2),
+          [posting("j2", description_text=GHENT, locations=ghent)])  # fmt: skip
+    assert_one_posting_per_source(engine)
+    assert sorted(map(sorted, groups(engine))) == [
+        [("ats", "a1"), ("board", "b1")],
+        [("ats", "a2"), ("board", "b2"), ("jobsite", "j2")],
+    ]
+    with Session(engine) as session, session.begin():
+        assert dedup.link_canonical_postings(session.connection()) == 0  # stable
+
+
+def candidates(engine: Engine, job_ids: list[str]) -> list[Any]:
+    """The dedup candidates of the given postings, as link_canonical_postings loads them."""
+    with engine.connect() as conn:
+        keys = dedup._candidate_keys(conn, None)
+        loaded = {c.id: c for group in dedup._load_groups(conn, keys) for c in group}
+        rows = conn.execute(select(models.Posting.id, models.Posting.source_job_id)).all()
+    by_job = {job: loaded[pid] for pid, job in rows}
+    return [by_job[j] for j in job_ids]
