@@ -6,6 +6,10 @@ snapshots:
 
 - a crawl of a source is *complete* unless it failed (the failing source's week) or saw fewer
   than ``min_seen_share`` of the postings open for that source before it;
+- a crawl that saw too few but not nothing is a suspect drop: when the source's next crawl
+  that neither failed nor saw nothing again sees under ``min_seen_share`` of what was open
+  before the suspect one, the drop is confirmed and both count (the suspect one at its own
+  time); a crawl that saw nothing of an open listing never counts;
 - a posting missed by ``k`` consecutive complete crawls closes at the time of the first of them;
 - postings live at their source's first crawl are left-censored (opened in no week, kept out of
   time to fill);
@@ -145,13 +149,17 @@ def ground_truth(market: Market, *, k: int = 2, min_seen_share: float = 0.5) -> 
         first_miss: dict[str, datetime] = {}
         open_ids: set[str] = set()
         previous_complete: datetime | None = None
+        # the source's latest clean crawl that saw too few, awaiting confirmation:
+        # (week, its time, what it saw, how many were open before it)
+        suspect: tuple[int, datetime, set[str], int] | None = None
         for w, t in enumerate(times):
             if market.is_failing(source, w):
-                incomplete.append((source, w))
+                incomplete.append((source, w))  # failed: neither confirms nor refutes a drop
                 continue
             seen = market.visible(source, w)
             seen_ids = {p.job_id for p in seen}
-            complete = not open_ids or len(seen_ids) >= min_seen_share * len(open_ids)
+            open_before = len(open_ids)
+            too_few = open_before > 0 and len(seen_ids) < min_seen_share * open_before
             for p in seen:
                 key = (source, p.job_id)
                 if key not in first_seen:
@@ -163,16 +171,30 @@ def ground_truth(market: Market, *, k: int = 2, min_seen_share: float = 0.5) -> 
                 open_ids.add(p.job_id)
                 misses[p.job_id] = 0
                 first_miss.pop(p.job_id, None)
+            if too_few and not seen_ids:
+                incomplete.append((source, w))  # an empty listing is never trusted
+                continue
+            complete = not too_few
+            if suspect is not None:
+                s_week, s_time, s_seen, s_open = suspect
+                suspect = None
+                if len(seen_ids) < min_seen_share * s_open:
+                    # the drop is confirmed: the suspect crawl counts, at its own time, for
+                    # what neither crawl saw; then this crawl counts too
+                    incomplete.remove((source, s_week))
+                    for job_id in _missed(open_ids - s_seen - seen_ids, s_time, k, misses,
+                                          first_miss):
+                        closed[(source, job_id)] = first_miss[job_id]
+                        open_ids.discard(job_id)
+                    complete = True
             if not complete:
                 incomplete.append((source, w))
+                suspect = (w, t, seen_ids, open_before)
                 continue
             previous_complete = t
-            for job_id in list(open_ids - seen_ids):
-                misses[job_id] = misses.get(job_id, 0) + 1
-                first_miss.setdefault(job_id, t)
-                if misses[job_id] >= k:
-                    closed[(source, job_id)] = first_miss[job_id]
-                    open_ids.discard(job_id)
+            for job_id in _missed(open_ids - seen_ids, t, k, misses, first_miss):
+                closed[(source, job_id)] = first_miss[job_id]
+                open_ids.discard(job_id)
 
     # roles, not rows: group a role's placements
     by_role: dict[int, list[tuple[str, str]]] = {}
@@ -200,6 +222,23 @@ def ground_truth(market: Market, *, k: int = 2, min_seen_share: float = 0.5) -> 
         if not o.left_censored:
             truth.opened_by_week[_iso(o.opened_at.date())] += 1
     return truth
+
+
+def _missed(
+    job_ids: set[str],
+    at: datetime,
+    k: int,
+    misses: dict[str, int],
+    first_miss: dict[str, datetime],
+) -> list[str]:
+    """Count a complete crawl at ``at`` that missed ``job_ids``; return those reaching ``k``."""
+    reached = []
+    for job_id in sorted(job_ids):
+        misses[job_id] = misses.get(job_id, 0) + 1
+        first_miss.setdefault(job_id, at)
+        if misses[job_id] >= k:
+            reached.append(job_id)
+    return reached
 
 
 def _iso(d: date) -> tuple[int, int]:
