@@ -6,8 +6,8 @@ Source "acme-ats" is crawled every Monday 06:00 UTC, 2026-01-05 (c1, ISO W02) to
   c5 (02-02, W06) stopped with finish reason "shutdown" (it still saw B, G, H and D);
   c8 (02-23, W09) finished cleanly with an empty page: 0 seen of 7 open -> incomplete by the
   seen-share rule. (A clean crawl that saw some but too few would be a suspect drop, confirmed
-  by the next clean crawl; an empty one is never confirmed, so c9 listing 7 again changes
-  nothing here: tests/test_lifecycle_reconcile.py covers suspect drops.)
+  by the next clean crawl; an empty one is never confirmed, so c8 still counts for nothing:
+  tests/test_lifecycle_reconcile.py covers suspect drops.)
 Source "jobboard" carries D again (same company, title, city, description): one role.
 It is crawled at c1 (empty: nothing was open, so complete; it starts tracking), c4, c9..c12.
 
