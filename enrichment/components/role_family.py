@@ -2,6 +2,11 @@
 
 The first family in ``role_families.jsonl`` whose pattern matches the title wins, so specific
 families (ml-engineer) are listed before broad ones (software-engineer). No match: ``other``.
+
+A family's ``fields`` ("machine learning", "data science") name a field, not a job: they count
+only beside a qualifier of the file's ``qualifiers`` line (an intern or seniority word:
+"Stagiair Machine Learning", "Machine Learning Werkstudent", "Stage en Data Science (H/F)"),
+with nothing else after the field ("Senior Machine Learning Product Manager" is no ML engineer).
 """
 
 from __future__ import annotations
@@ -26,18 +31,53 @@ if not Doc.has_extension("role_family"):
     Doc.set_extension("role_family", default=None)
 
 
+# "(m/w/d)", "(H/F)" between a qualifier and the field, and what may separate them
+_TAG = r"(?:\s*\([^()]{1,12}\))?"
+_GAP = r"(?:\s*[-–:|]\s*|\s+)"
+# after a field: the end of the title or a separator ("Stage Data Science - Gent")
+_FIELD_END = r"(?=\s*(?:$|[-–(,/|:]))"
+
+
+def qualified_field_pattern(fields: list[str], qualifiers: list[str],
+                            connectors: list[str]) -> str:
+    """Regex for a field beside a qualifier: "Stagiair Machine Learning", "ML Intern"."""
+    field = "(?:" + "|".join(fields) + ")"
+    qualifier = "(?:" + "|".join(qualifiers) + ")"
+    connector = "(?:(?:" + "|".join(connectors) + r")\s+)?" if connectors else ""
+    before = qualifier + _TAG + _GAP + connector + field + _FIELD_END
+    after = field + _TAG + _GAP + qualifier
+    return f"{before}|{after}"
+
+
 class RoleFamilyRules(DataComponent):
     data_name = "role_families.jsonl"
 
     def load(self, path: Path) -> None:
         self.rules: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = []
+        qualifiers: list[str] = []
+        connectors: list[str] = []
         for lineno, entry in read_jsonl(path):
+            if "qualifiers" in entry and "family" not in entry:
+                qualifiers = list(entry["qualifiers"])
+                connectors = list(entry.get("connectors") or [])
+                if not qualifiers or not all(isinstance(q, str) for q in qualifiers + connectors):
+                    raise EnrichmentConfigError(
+                        f"{path}:{lineno}: expected e.g. "
+                        '{"qualifiers": ["intern", "stagiaire"], "connectors": ["en"]}'
+                    )
+                continue
             family, patterns = entry.get("family"), entry.get("patterns")
             if not isinstance(family, str) or not isinstance(patterns, list) or not patterns:
                 raise EnrichmentConfigError(
                     f"{path}:{lineno}: expected e.g. "
                     '{"family": "data-engineer", "patterns": ["data engineer"], "unless": []}'
                 )
+            fields = entry.get("fields") or []
+            if fields and not qualifiers:
+                raise EnrichmentConfigError(
+                    f"{path}:{lineno}: 'fields' need a 'qualifiers' line before them")
+            if fields:
+                patterns = [*patterns, qualified_field_pattern(fields, qualifiers, connectors)]
             try:
                 include = re.compile(r"(?<!\w)(?:" + "|".join(patterns) + r")(?!\w)", re.I)
                 unless = entry.get("unless") or []
