@@ -65,7 +65,8 @@ class Enricher:
                 _, _, description_start, posting = prepared[i]
                 set_hints(doc, text=prepared[i][1], description_start=description_start,
                           location=posting.location, employment_type=posting.employment_type,
-                          seniority=posting.seniority, country=posting.country)
+                          seniority=posting.seniority, country=posting.country,
+                          company=posting.company)
                 docs.append(doc)
             for doc, i in zip(nlp.pipe(docs, batch_size=batch_size), indexes, strict=True):
                 results[i] = _to_enrichment(doc, prepared[i][0], prepared[i][2])

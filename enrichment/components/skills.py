@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from enrichment.company import company_spans
 from enrichment.components.base import DataComponent
 from enrichment.components.lexicon import (
     LOWER,
@@ -27,6 +28,7 @@ from enrichment.components.lexicon import (
     TokenColumns,
     doc_text,
     get_lexicon,
+    hints,
     matches,
     token_columns,
 )
@@ -146,6 +148,8 @@ class SkillMatcher(DataComponent):
                 end_char -= 1  # "R." at a sentence end
             spans.append(SkillSpan(self.skills[index], start, end, start_char, end_char,
                                    text[start_char:end_char]))
+        if spans:
+            spans = _outside_company(spans, company_spans(text, hints(doc).get("company")))
         doc._.skills = spans
         return doc
 
@@ -174,6 +178,20 @@ class SkillMatcher(DataComponent):
             return True
         cues = self._cues
         return any(h in cues for h in cols.lower[lo:hi])
+
+
+def _outside_company(spans: list[SkillSpan],
+                     company: list[tuple[int, int]]) -> list[SkillSpan]:
+    """Drop mentions that are part of the posting's own company name ("Gravitystack SAS").
+
+    A mention that *is* the whole name (company "Databricks") still counts: it may be the
+    product.
+    """
+    if not company:
+        return spans
+    return [s for s in spans
+            if not any(lo <= s.start_char and s.end_char <= hi
+                       and hi - lo > s.end_char - s.start_char for lo, hi in company)]
 
 
 @Language.factory(NAME, default_config=DEFAULT_CONFIG)
