@@ -7,6 +7,7 @@ and adds its page counts to running totals, so the last to finish records the wh
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,10 +56,17 @@ class CrawlRunRecorder:
     """Starts and finishes one source's crawl run (optionally shared through Redis)."""
 
     def __init__(self, sessions: sessionmaker[Session], source: SourceConfig,
-                 observed_at: datetime, redis_url: str | None = None) -> None:
+                 observed_at: datetime, redis_url: str | None = None,
+                 database: str = "") -> None:
         self.sessions, self.source, self.observed_at = sessions, source, observed_at
         self.redis_url = redis_url
+        # processes share a run when they crawl the same source, at the same observation
+        # time, into the same database
+        self.database_key = hashlib.sha1(database.encode()).hexdigest()[:12]  # noqa: S324
         self.run_id: int | None = None
+        # False when other processes sharing the run (Redis) were still crawling at the end:
+        # the last of them records the run
+        self.recorded = False
 
     def _create(self) -> int:
         with self.sessions.begin() as session:
@@ -68,7 +76,8 @@ class CrawlRunRecorder:
 
     @property
     def _key(self) -> str:
-        return f"jobtrends:{self.source.name}:run:{self.observed_at.isoformat()}"
+        return (f"jobtrends:{self.source.name}:run:{self.observed_at.isoformat()}:"
+                f"{self.database_key}")
 
     def start(self) -> int:
         if not self.redis_url:
@@ -114,7 +123,10 @@ class CrawlRunRecorder:
                 return False  # others still crawl this run: the last one records it
             worst = client.hget(pages, "reason")
             reason = worst.decode() if worst else reason
+            # the crawl is over: a later crawl at the same observation time starts afresh
+            client.delete(self._key, self._key + ":lock", self._key + ":active", pages)
         with self.sessions.begin() as session:
             finish_crawl_run(session, self.run_id, finish_reason=reason,
                              pages_fetched=fetched, pages_failed=failed)
+        self.recorded = True
         return True

@@ -55,6 +55,7 @@ class StoragePipeline:
         self.crawler = crawler
         self.batch_size = settings.getint("JOBTRENDS_STORE_BATCH", 1000)
         url = settings.get("JOBTRENDS_DATABASE_URL") or default_database_url()
+        self.database_url = url
         self.sessions: sessionmaker[Session] = make_session_factory(_engine(url))
         self.enrich = EnrichmentHook(settings.getbool("JOBTRENDS_ENRICH", True),
                                      settings.getint("JOBTRENDS_ENRICH_BATCH", 256))
@@ -63,6 +64,7 @@ class StoragePipeline:
         self.gone: list[PostingGoneItem] = []
         self.recorder: CrawlRunRecorder | None = None
         self.stored = 0
+        self.storage_failed = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -78,7 +80,7 @@ class StoragePipeline:
         if source is None:
             raise NotConfigured("StoragePipeline needs a jobtrends SourceSpider")
         self.recorder = CrawlRunRecorder(self.sessions, source, observed_at(
-            self.crawler.settings), self.redis_url)
+            self.crawler.settings), self.redis_url, database=self.database_url)
         run_id = self.recorder.start()
         logger.info("source %s: crawl run %d started", source.name, run_id)
 
@@ -102,6 +104,19 @@ class StoragePipeline:
         gone, self.gone = self.gone, []
         if not items and not gone:
             return
+        stats = self.crawler.stats
+        assert stats is not None
+        try:
+            self._store(items, gone)
+        except Exception:
+            # lost postings must not look like closed ones: the run is recorded as failed
+            logger.exception("source %s: storing %d postings failed",
+                             self.recorder.source.name, len(items))
+            stats.inc_value("jobtrends/store_errors")
+            self.storage_failed = True
+
+    def _store(self, items: list[JobPostingItem], gone: list[PostingGoneItem]) -> None:
+        assert self.recorder is not None and self.recorder.run_id is not None
         stats = self.crawler.stats
         assert stats is not None
         with self.sessions.begin() as session:
@@ -128,7 +143,8 @@ class StoragePipeline:
             return
         stats = self.crawler.stats
         assert stats is not None
-        final = finish_reason(reason, getattr(spider, "listing_failed", None))
+        final = "storage_error" if self.storage_failed else finish_reason(
+            reason, getattr(spider, "listing_failed", None))
         figures = RunFigures.from_stats(stats.get_stats())
         self.recorder.finish(final, figures)
         logger.info("source %s: crawl run %d finished (%s, %d pages, %d failed, %d stored)",

@@ -46,6 +46,7 @@ class SourceOutcome:
     run_id: int | None = None
     status: str | None = None  # crawl run status after reconcile (complete / incomplete)
     status_detail: str | None = None
+    handed_off: bool = False  # a shared (Redis) run that another process will record
 
     @property
     def items(self) -> int:
@@ -53,8 +54,13 @@ class SourceOutcome:
 
     @property
     def complete(self) -> bool:
-        """The crawl ran and reconcile judged its run complete."""
-        return self.error is None and self.status == RUN_COMPLETE
+        """The crawl ran and reconcile judged its run complete (or, for this process's share of
+        a shared run, it finished cleanly and the last process records the run)."""
+        if self.error is not None:
+            return False
+        if self.handed_off:
+            return self.finish_reason == "finished"
+        return self.status == RUN_COMPLETE
 
 
 def crawl_settings(*, db_url: str | None = None, observed_at: datetime | None = None,
@@ -115,6 +121,8 @@ def crawl_sources(
                 crawler, "get_item_pipeline") else None
             recorder = getattr(pipeline, "recorder", None)
             outcome.run_id = getattr(recorder, "run_id", None)
+            outcome.handed_off = recorder is not None and outcome.run_id is not None and (
+                not recorder.recorded)
             if on_done is not None:
                 on_done(outcome)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -115,7 +116,8 @@ def test_failing_source_never_aborts_others_nor_closes_postings(
 def test_config_error_exits_2_naming_the_line(tmp_path: Path, sqlite_url: str) -> None:
     sources = _write(tmp_path / "bad.toml", '[[source]]\nname = "x"\nkind = "greenhouse"\n'
                      'bord = "acme"\n')
-    proc = run_cli("--db", sqlite_url, "crawl", "--sources", str(sources), cwd=tmp_path)
+    proc = run_cli("--db", sqlite_url, "crawl", "--sources", str(sources), cwd=tmp_path,
+                   env={"COLUMNS": "300"})
     assert proc.returncode == 2
     assert "bad.toml:4" in proc.stderr and "'bord'" in proc.stderr and "'board'" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -128,7 +130,7 @@ def test_two_processes_split_one_crawl_through_redis(
     import redis
 
     n = 240
-    name = f"shared-{tmp_path.name}"[-60:].replace("_", "-")
+    name = f"shared-{uuid.uuid4().hex[:12]}"
     sources = _write(tmp_path / "sources.toml",
                      f'[[source]]\nname = "{name}"\nkind = "jsonld"\n'
                      f'sitemap_urls = ["{mockserver.url}/gen/jsonld/sitemap.xml?n={n}"]\n'

@@ -150,7 +150,8 @@ def register(app: typer.Typer) -> None:
             table.add_row(outcome.source, outcome.kind, str(outcome.items),
                           str(figures.pages_fetched), str(figures.pages_failed),
                           outcome.error or outcome.finish_reason or "-",
-                          outcome.status_detail or outcome.status or "not recorded")
+                          "shared run: recorded by the last process" if outcome.handed_off
+                          else outcome.status_detail or outcome.status or "not recorded")
         console.print(table)
         console.print(f"reconcile: {report.runs_complete} complete run(s), "
                       f"{report.runs_incomplete} incomplete, {report.postings_closed} posting(s) "
