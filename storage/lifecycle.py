@@ -20,6 +20,7 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    or_,
     select,
     text,
     update,
@@ -288,8 +289,8 @@ def _informative(run: Any, open_before: int | None, params: _Params) -> bool:
 
 
 def _pending_suspect(conn: Connection, run: Any, params: _Params) -> Any | None:
-    """The suspect drop ``run`` can confirm: the source's latest informative run before it,
-    when that run is incomplete only because it saw too few."""
+    """The suspect drop ``run`` can confirm: the source's latest informative run before it and
+    after its latest complete run, when that run is incomplete only because it saw too few."""
     latest_complete = (
         select(func.max(runs.c.observed_at))
         .where(runs.c.source_id == run.source_id, runs.c.status == models.RUN_COMPLETE)
@@ -301,7 +302,9 @@ def _pending_suspect(conn: Connection, run: Any, params: _Params) -> Any | None:
             runs.c.source_id == run.source_id,
             runs.c.observed_at < run.observed_at,
             runs.c.reconciled_at.is_not(None),
-            runs.c.observed_at >= func.coalesce(latest_complete, runs.c.observed_at),
+            # strictly after: a run sharing its observation time with a complete one is a
+            # peer process of the same crawl, whose misses that run already counted
+            or_(latest_complete.is_(None), runs.c.observed_at > latest_complete),
         )
         .order_by(runs.c.observed_at.desc(), runs.c.id.desc())
     ).all()

@@ -528,3 +528,17 @@ def test_seen_share_details(seen: int, open_before: int, words: str) -> None:
     )
     assert not complete and words in detail
     assert f"saw {seen} postings of {open_before} open before (under 50%)" in detail
+
+
+def test_a_peer_of_a_complete_run_is_not_a_suspect(engine: Engine) -> None:
+    """Two crawler processes share the week-1 crawl: the complete one already counted e's
+    miss, so its peer that saw little is no drop to confirm (that would miss e twice)."""
+    crawl(engine, week(0), FIVE)
+    crawl(engine, week(1), ["a", "b", "c", "d"])
+    crawl(engine, week(1), ["a", "b"])  # the peer: 2 of 5 open before it
+    crawl(engine, week(2), ["a", "b"])
+    assert state(engine)["e"] == ("open", None, 1)
+    crawl(engine, week(3), ["a", "b"])  # confirms week 2's drop
+    got = state(engine)
+    assert got["e"] == ("closed", week(1), 2)
+    assert got["c"] == got["d"] == ("closed", week(2), 2)
