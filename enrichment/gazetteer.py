@@ -21,6 +21,8 @@ _SEPARATORS = re.compile(
 )
 _WORD = re.compile(r"[\w'.-]+")
 MAX_NAME_WORDS = 5
+# a well-known name of a city this many times larger beats an alternate name of a local one
+KNOWN_NAME_FACTOR = 10
 
 
 def fold(text: str) -> str:
@@ -45,15 +47,35 @@ class Gazetteer:
     countries: dict[str, str] = field(default_factory=dict)  # folded name -> ISO alpha-2
     text_aliases: list[tuple[str, int]] = field(default_factory=list)  # for free-text matching
     codes: set[str] = field(default_factory=set)  # ISO alpha-2 codes ("Gent, BE")
+    # city id -> the names it is known by in text (curated and own names), for bigger cities
+    known_names: dict[int, tuple[str, ...]] = field(default_factory=dict)
     _parsed: dict[tuple[str, str | None], list[LocationMatch]] = field(default_factory=dict)
 
-    def pick(self, ids: list[int], prefer_country: str | None) -> City:
-        """The city an ambiguous name means: in the preferred country if any, else the largest."""
+    def pick(self, ids: list[int], prefer_country: str | None, alias: str | None = None) -> City:
+        """The city an ambiguous name means: in the preferred country if any, else the largest.
+
+        With ``alias`` (the folded name as written), a name that is only an alternate name of
+        small places in the preferred country but the well-known name of a much larger city
+        elsewhere means the larger city: "Gent, NL" is Ghent (BE), not Gendt (NL), whose
+        GeoNames alternate names include "Gent".
+        """
         if prefer_country:
             local = [i for i in ids if self.cities[i].country == prefer_country]
+            if local and alias is not None and not any(self._known_as(i, alias) for i in local):
+                biggest_local = max(self.cities[i].population for i in local)
+                known = [i for i in ids if i not in local and self._known_as(i, alias)
+                         and self.cities[i].population >= KNOWN_NAME_FACTOR * biggest_local]
+                if known:
+                    local = known
             if local:
                 ids = local
         return self.cities[max(ids, key=lambda i: self.cities[i].population)]
+
+    def _known_as(self, city_id: int, alias: str) -> bool:
+        """Whether ``alias`` is the city's own or well-known name, not a GeoNames alternate."""
+        if fold(self.cities[city_id].name) == alias:
+            return True
+        return any(fold(n) == alias for n in self.known_names.get(city_id, ()))
 
     def parse_raw(self, raw: str, country_hint: str | None = None) -> list[LocationMatch]:
         """Cities and countries named in a raw location string such as 'Gent, België'."""
@@ -68,7 +90,7 @@ class Gazetteer:
 
     def _parse_raw(self, raw: str, country_hint: str | None) -> list[LocationMatch]:
         chunks = [c for c in _SEPARATORS.split(raw) if c and c.strip()]
-        city_hits: list[list[int]] = []
+        city_hits: list[tuple[str, list[int]]] = []
         countries: list[str] = []
         for chunk in chunks:
             originals = [w.strip(".-'") for w in _WORD.findall(chunk)]
@@ -79,7 +101,7 @@ class Gazetteer:
                 for n in range(min(MAX_NAME_WORDS, len(words) - i), 0, -1):
                     key = " ".join(words[i:i + n])
                     if key in self.by_alias:
-                        city_hits.append(self.by_alias[key])
+                        city_hits.append((key, self.by_alias[key]))
                         break
                     if key in self.countries:
                         countries.append(self.countries[key])
@@ -93,8 +115,8 @@ class Gazetteer:
         prefer = countries[0] if countries else (country_hint.upper() if country_hint else None)
         out: list[LocationMatch] = []
         seen: set[str] = set()
-        for ids in city_hits:
-            city = self.pick(ids, prefer)
+        for alias, ids in city_hits:
+            city = self.pick(ids, prefer, alias)
             if city.name not in seen:
                 seen.add(city.name)
                 out.append(LocationMatch(city.name, city.region, city.country, raw))
@@ -125,6 +147,8 @@ def load_gazetteer(path: Path) -> Gazetteer:
                     gaz.by_alias.setdefault(key, []).append(index)
                 for alias in row.get("text_aliases", ()):
                     gaz.text_aliases.append((alias, index))
+                if row.get("text_aliases"):
+                    gaz.known_names[index] = tuple(row["text_aliases"])
     except (OSError, ValueError, KeyError) as exc:
         raise EnrichmentConfigError(f"{path}: unreadable gazetteer ({exc})") from exc
     return gaz
