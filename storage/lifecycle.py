@@ -214,9 +214,9 @@ def reconcile(
                         complete = True
                         detail = (
                             f"complete: confirms the drop seen by run {suspect.id} (saw "
-                            f"{run.postings_seen}, under {float(min_seen_share):.0%} of the "
-                            f"{suspect.open_before} open before it); "
-                            + detail.removeprefix("incomplete: ")
+                            f"{run.postings_seen} postings, under {float(min_seen_share):.0%} "
+                            f"of the {suspect.open_before} open before it; {open_before} open "
+                            "before this run)"
                         )
                 else:
                     conn.execute(
