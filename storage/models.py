@@ -117,17 +117,31 @@ class Posting(Base):
         UniqueConstraint("source_id", "source_job_id", name="uq_postings_source_job"),
         Index("ix_postings_status_country", "status", "country"),
         Index("ix_postings_opened_at", "opened_at"),
-        # partial: most postings are open and canonical (NULL here), and an index they are not
-        # in costs them nothing at upsert time; "closed_at >= ?" / "canonical_id = ?" use it
+        # covering, for the trend queries: the roles active in a window ("closed_at IS NULL OR
+        # closed_at >= ?") and every attribute of a role row come from this index alone; it
+        # also serves "closed_at >= ?" lookups (its leading column)
         Index(
-            "ix_postings_closed_at",
+            "ix_postings_window",
             "closed_at",
-            sqlite_where=text("closed_at IS NOT NULL"),
-            postgresql_where=text("closed_at IS NOT NULL"),
+            "opened_at",
+            "canonical_id",
+            "left_censored",
+            "role_family",
+            "seniority",
+            "employment_type",
+            "company_id",
+            "country",
         ),
+        # partial: most postings are canonical (NULL here), and an index they are not in costs
+        # them nothing at upsert time; "canonical_id = ?" uses it, and the lifecycle columns and
+        # country let the trend queries fold linked postings into roles from the index alone
         Index(
             "ix_postings_canonical",
             "canonical_id",
+            "opened_at",
+            "closed_at",
+            "left_censored",
+            "country",
             sqlite_where=text("canonical_id IS NOT NULL"),
             postgresql_where=text("canonical_id IS NOT NULL"),
         ),
@@ -204,7 +218,8 @@ class Posting(Base):
 
 class PostingLocation(Base):
     __tablename__ = "posting_locations"
-    __table_args__ = (Index("ix_posting_locations_posting", "posting_id"),)
+    # covering: city shares and countries per role read (posting_id, city, country) from it
+    __table_args__ = (Index("ix_posting_locations_posting", "posting_id", "city", "country"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"))

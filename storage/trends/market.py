@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import Table, func, select, union
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session, aliased
 
-from storage.models import Company, Posting, PostingLocation, TalentPool
+from storage.models import Company, Posting, TalentPool
 from storage.trends.filters import ResolvedFilter
-from storage.trends.roles import open_at_end, role_rows
+from storage.trends.roles import open_at_end, role_locations
+from storage.trends.sqlfuncs import plain_rows
 
 
 @dataclass(frozen=True)
@@ -84,26 +86,21 @@ def open_by_country_for(session: Session, rf: ResolvedFilter, roles: Table) -> O
         .where(member.canonical_id.in_(select(roles.c.role_id).where(is_open, roles.c.linked > 0)))
         .where(member.country.is_not(None))
     )
-    own_locations, linked_locations = role_rows(
-        roles, is_open, PostingLocation.posting_id, PostingLocation.country
+    open_roles = plain_rows(session, select(roles.c.role_id, roles.c.country).where(is_open))
+    open_ids = {role_id for role_id, _ in open_roles}
+    # distinct (role, country) pairs, de-duplicated and counted here (SQLite would sort them for
+    # a UNION and again for each aggregate); locations are shared with the city shares
+    pairs = {(role_id, country) for role_id, country in open_roles if country is not None}
+    pairs.update(plain_rows(session, linked_countries))
+    pairs.update(
+        (role_id, country)
+        for role_id, _, country in role_locations(session, roles)
+        if country is not None and role_id in open_ids
     )
-    known = PostingLocation.country.is_not(None)
-    role_countries = union(
-        select(roles.c.role_id, roles.c.country).where(is_open, roles.c.country.is_not(None)),
-        linked_countries,
-        own_locations.where(known),
-        linked_locations.where(known),
-    ).subquery("role_countries")
-    n = func.count().label("n")
-    rows = session.execute(
-        select(role_countries.c.country, n)
-        .group_by(role_countries.c.country)
-        .order_by(n.desc(), role_countries.c.country)
-    ).all()
-    with_country = session.execute(
-        select(func.count(role_countries.c.role_id.distinct()))
-    ).scalar_one()
-    total = session.execute(select(func.count()).where(is_open)).scalar_one()
+    per_country = Counter(country for _, country in pairs)
+    rows = sorted(per_country.items(), key=lambda kv: (-kv[1], kv[0]))
+    with_country = len({role_id for role_id, _ in pairs})
+    total = len(open_roles)
     pools: dict[str, int] = {}
     if rf.role_family is not None:
         pools = {

@@ -15,7 +15,8 @@ query reads that small table.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
@@ -46,7 +48,7 @@ from sqlalchemy.sql import FromClause
 
 from storage.models import Posting, PostingLocation
 from storage.trends.filters import ResolvedFilter
-from storage.trends.sqlfuncs import unindexed
+from storage.trends.sqlfuncs import plain_rows, unindexed
 
 _names = itertools.count()
 
@@ -307,8 +309,8 @@ def count_role_values(
     """Count roles per distinct ``values`` of ``child`` rows (keyed by ``posting_id``) of any of
     their postings; rows whose first value is NULL are ignored.
 
-    The canonical postings' rows are aggregated in SQL straight from the ``posting_id`` index
-    (driven by ``IN`` lists over the small role table); ``unique_per_posting`` says the values
+    The canonical postings' rows are read straight from the ``posting_id`` index (driven by
+    ``IN`` lists over the small role table) and counted here; ``unique_per_posting`` says the values
     are unique per posting (a primary key), so they need no de-duplication. Linked postings add
     only the values their canonical posting lacks, so no role is counted twice for a value.
     """
@@ -319,17 +321,20 @@ def count_role_values(
     linked_ids = select(roles.c.role_id).where(roles.c.linked > 0)
     if where is not None:
         ids, linked_ids = ids.where(where), linked_ids.where(where)
-    counts: dict[tuple[Any, ...], int] = {}
-    # a posting may repeat a value (two identical locations) unless its key forbids it
-    per_role = func.count() if unique_per_posting else func.count(pid.distinct())
-    own = select(*cols, per_role).where(pid.in_(ids), known).group_by(*cols)
-    for *key, n in session.execute(own):
-        counts[tuple(key)] = int(n)
-    own_roles = 0
-    if count_roles:
-        own_roles = session.execute(
-            select(func.count(pid.distinct())).where(pid.in_(ids), known)
-        ).scalar_one()
+    # Counted in Python from one pass over the index: SQLite has no hash aggregation, so a
+    # GROUP BY over a few hundred thousand rows sorts them all, which costs more than fetching
+    # them; the roles with a value come out of the same rows.
+    with_value: set[int] = set()
+    if unique_per_posting and not count_roles:  # the values alone are enough
+        counts = Counter(plain_rows(session, select(*cols).where(pid.in_(ids), known)))
+    else:
+        own_rows: Iterable[tuple[Any, ...]] = plain_rows(
+            session, select(pid, *cols).where(pid.in_(ids), known)
+        )
+        if not unique_per_posting:  # a posting may repeat a value (two identical locations)
+            own_rows = set(own_rows)
+        counts = Counter(row[1:] for row in own_rows)
+        with_value = {row[0] for row in own_rows}
 
     member = aliased(Posting, name="vm")
     canonical_row = child.alias("vc")
@@ -344,19 +349,30 @@ def count_role_values(
             )
         )
         .distinct()
-        .subquery("extra")
     )
-    extra_cols = [extra.c[v] for v in values]
-    for *key, n in session.execute(select(*extra_cols, func.count()).group_by(*extra_cols)):
-        counts[tuple(key)] = counts.get(tuple(key), 0) + int(n)
+    extra_rows = plain_rows(session, extra)
+    counts.update(row[1:] for row in extra_rows)
     if not count_roles:
-        return RoleValueCounts(counts, None)
-    own_value = child.alias("vo")
-    extra_roles = session.execute(
-        select(func.count(extra.c.role_id.distinct())).where(
-            ~exists().where(
-                own_value.c.posting_id == extra.c.role_id, own_value.c[values[0]].is_not(None)
-            )
+        return RoleValueCounts(dict(counts), None)
+    # roles with a value only through a linked posting: the own rows found none for them
+    extra_roles = {row[0] for row in extra_rows} - with_value
+    return RoleValueCounts(dict(counts), len(with_value) + len(extra_roles))
+
+
+def role_locations(session: Session, roles: Table) -> frozenset[tuple[int, str | None, str | None]]:
+    """Distinct ``(role_id, city, country)`` of the locations of every posting of the roles
+    (rows with neither a city nor a country left out).
+
+    City shares and open roles per country both need them: read once per role table (kept in
+    its ``info``) through the ``posting_id`` index, de-duplicated here rather than by a sorting
+    ``UNION`` in SQLite.
+    """
+    cached = roles.info.get("locations")
+    if cached is None:
+        own, linked = role_rows(
+            roles, None, PostingLocation.posting_id, PostingLocation.city, PostingLocation.country
         )
-    ).scalar_one()
-    return RoleValueCounts(counts, int(own_roles) + int(extra_roles))
+        known = or_(PostingLocation.city.is_not(None), PostingLocation.country.is_not(None))
+        cached = frozenset(plain_rows(session, union_all(own.where(known), linked.where(known))))
+        roles.info["locations"] = cached
+    return cached

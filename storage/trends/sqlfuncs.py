@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer
+from sqlalchemy import Executable, Integer
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -61,3 +62,17 @@ def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> s
 @compiles(unindexed, "postgresql")
 def _unindexed_postgresql(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
     return compiler.process(element.clauses, **kw)
+
+
+def plain_rows(session: Session, statement: Executable) -> list[tuple[Any, ...]]:
+    """All rows of ``statement`` as the driver returns them, without SQLAlchemy's per-row
+    processing: for the large fetches that are counted in Python (ints and strings only, which
+    need no result conversion on either backend), building a ``Row`` per row would cost more
+    than the query.
+    """
+    result = session.connection().execute(statement)
+    try:
+        cursor = result.cursor
+        return [] if cursor is None else [tuple(row) for row in cursor.fetchall()]
+    finally:
+        result.close()
