@@ -206,27 +206,9 @@ def reconcile(
             min_seen_share=min_seen_share,
         )
         if _informative(run, open_before, params):
-            suspect = _pending_suspect(conn, run, params)
-            if suspect is not None:
-                if sees_too_few(run.postings_seen, suspect.open_before, min_seen_share):
-                    _confirm_suspect(conn, suspect, run, params, report)
-                    if not complete:
-                        complete = True
-                        detail = (
-                            f"complete: confirms the drop seen by run {suspect.id} (saw "
-                            f"{run.postings_seen} postings, under {float(min_seen_share):.0%} "
-                            f"of the {suspect.open_before} open before it; {open_before} open "
-                            "before this run)"
-                        )
-                else:
-                    conn.execute(
-                        update(runs)
-                        .where(runs.c.id == suspect.id)
-                        .values(
-                            status_detail=f"{suspect.status_detail}; not confirmed by run "
-                            f"{run.id} (saw {run.postings_seen})"
-                        )
-                    )
+            complete, detail = _settle_suspect(
+                conn, run, open_before, params, report, complete=complete, detail=detail
+            )
         status = models.RUN_COMPLETE if complete else models.RUN_INCOMPLETE
         conn.execute(
             update(runs)
@@ -317,6 +299,43 @@ def _pending_suspect(conn: Connection, run: Any, params: _Params) -> Any | None:
             return previous
         return None
     return None
+
+
+def _settle_suspect(
+    conn: Connection,
+    run: Any,
+    open_before: int,
+    params: _Params,
+    report: ReconcileReport,
+    *,
+    complete: bool,
+    detail: str,
+) -> tuple[bool, str]:
+    """Let an informative ``run`` confirm or refute its source's pending suspect drop.
+
+    Returns the run's verdict: complete when it confirms the drop, else its own verdict.
+    """
+    suspect = _pending_suspect(conn, run, params)
+    if suspect is None:
+        return complete, detail
+    if not sees_too_few(run.postings_seen, suspect.open_before, params.min_seen_share):
+        conn.execute(
+            update(runs)
+            .where(runs.c.id == suspect.id)
+            .values(
+                status_detail=f"{suspect.status_detail}; not confirmed by run {run.id} "
+                f"(saw {run.postings_seen})"
+            )
+        )
+        return complete, detail
+    _confirm_suspect(conn, suspect, run, params, report)
+    if complete:
+        return complete, detail
+    return True, (
+        f"complete: confirms the drop seen by run {suspect.id} (saw {run.postings_seen} "
+        f"postings, under {float(params.min_seen_share):.0%} of the {suspect.open_before} open "
+        f"before it; {open_before} open before this run)"
+    )
 
 
 def _confirm_suspect(
