@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Table, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Table, and_, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import RUN_COMPLETE, CrawlRun
 from storage.trends.filters import ResolvedFilter
 from storage.trends.km import SurvivalPoint, kaplan_meier, km_quantile, weighted_median
-from storage.trends.sqlfuncs import epoch_day
+from storage.trends.sqlfuncs import epoch_day, plain_rows
 
 _EPOCH = date(1970, 1, 1)
 HISTOGRAM_BIN_DAYS = 5
@@ -83,21 +84,40 @@ def _count_by_week(
     return {int(w): int(n) for w, n in rows}
 
 
+def role_days(session: Session, roles: Table) -> list[tuple[int, int | None, int]]:
+    """``(opened day, closed day or None, left_censored)`` of every role, days since 1970-01-01.
+
+    Weekly flow and time to fill both count these in Python from one read of the role table
+    (kept in its ``info``): SQLite would sort the roles for each of their GROUP BYs. The window
+    bounds are midnights, so comparing days is comparing the timestamps.
+    """
+    cached = roles.info.get("days")
+    if cached is None:
+        cached = plain_rows(
+            session,
+            select(
+                epoch_day(roles.c.opened_at), epoch_day(roles.c.closed_at), roles.c.left_censored
+            ),
+        )
+        roles.info["days"] = cached
+    return cached
+
+
+def _day(moment: datetime) -> int:
+    return (moment.date() - _EPOCH).days
+
+
 def weekly_flow_for(session: Session, rf: ResolvedFilter, roles: Table) -> WeeklyFlow:
     """Weekly flow of the given (filtered) roles over the filter's window."""
     w = rf.window
-    opened = _count_by_week(
-        session,
-        roles.c.opened_at,
-        and_(roles.c.opened_at >= w.start, roles.c.opened_at < w.end, roles.c.left_censored == 0),
-        rf,
-    )
-    closed = _count_by_week(
-        session,
-        roles.c.closed_at,
-        and_(roles.c.closed_at >= w.start, roles.c.closed_at < w.end),
-        rf,
-    )
+    lo, hi, first = _day(w.start), _day(w.end), (w.first_week_start - _EPOCH).days
+    opened: Counter[int] = Counter()
+    closed: Counter[int] = Counter()
+    for opened_day, closed_day, left_censored in role_days(session, roles):
+        if lo <= opened_day < hi and not left_censored:
+            opened[(opened_day - first) // 7] += 1
+        if closed_day is not None and lo <= closed_day < hi:
+            closed[(closed_day - first) // 7] += 1
     crawls = _count_by_week(
         session,
         CrawlRun.observed_at.expression,
@@ -162,21 +182,19 @@ def _histogram(closed: dict[int, int]) -> tuple[HistogramBin, ...]:
 def time_to_fill_for(session: Session, rf: ResolvedFilter, roles: Table) -> TimeToFill:
     """Time to fill of the given roles opened in the window (Kaplan–Meier, open ones censored)."""
     w = rf.window
-    filled = and_(roles.c.closed_at.is_not(None), roles.c.closed_at < w.end)
-    event = case((filled, 1), else_=0).label("event")
+    lo, hi = _day(w.start), _day(w.end)
     censor_day = (w.censor_date - _EPOCH).days
-    end_day = case((filled, epoch_day(roles.c.closed_at)), else_=literal(censor_day))
-    days = (end_day - epoch_day(roles.c.opened_at)).label("days")
-    scope = and_(roles.c.left_censored == 0, roles.c.opened_at >= w.start)
-    rows = session.execute(
-        select(days, event, func.count()).where(scope).group_by(days, event)
-    ).all()
     closed: dict[int, int] = {}
     censored: dict[int, int] = {}
-    for d, e, n in rows:
-        target = closed if e else censored
-        day = max(int(d), 0)  # an opening dated after the censor date cannot have negative age
-        target[day] = target.get(day, 0) + int(n)
+    for opened_day, closed_day, left_censored in role_days(session, roles):
+        if left_censored or opened_day < lo:  # the cohort: roles opened in the window
+            continue
+        if closed_day is not None and closed_day < hi:
+            target, end_day = closed, closed_day
+        else:
+            target, end_day = censored, censor_day
+        day = max(end_day - opened_day, 0)  # an opening after the censor date has no negative age
+        target[day] = target.get(day, 0) + 1
     curve = kaplan_meier(
         [(d, n, 0) for d, n in closed.items()] + [(d, 0, n) for d, n in censored.items()]
     )

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import (
     Column,
     ColumnElement,
+    CompoundSelect,
     DateTime,
     Integer,
     MetaData,
@@ -89,9 +90,11 @@ def _has_country(role_id: ColumnElement[int], country: str) -> ColumnElement[boo
     )
 
 
-def _touches_window(posting: type[Posting], rf: ResolvedFilter) -> ColumnElement[bool]:
-    """The posting is open or closed after the window start (served by the closed_at index)."""
-    return or_(posting.closed_at.is_(None), posting.closed_at >= rf.window.start)
+def _touches_window(posting: type[Posting], rf: ResolvedFilter) -> tuple[ColumnElement[bool], ...]:
+    """The posting is open, or closed after the window start: two disjoint ranges of the
+    ``ix_postings_window`` index, each selected on its own and the two concatenated (UNION ALL),
+    so each is one covering range scan (an ``OR`` makes SQLite de-duplicate row ids)."""
+    return posting.closed_at.is_(None), posting.closed_at >= rf.window.start
 
 
 def _is_canonical(posting: type[Posting]) -> ColumnElement[bool]:
@@ -126,12 +129,17 @@ def _role_row(p: type[Posting], linked: ColumnElement[int]) -> list[Any]:
     ]
 
 
-def _canonical_candidates(rf: ResolvedFilter) -> Select[Any]:
+def _canonical_candidates(rf: ResolvedFilter) -> CompoundSelect[Any]:
     """Canonical postings open or closed after the window start (one pass, closed_at index),
     as roles of one posting; the exact window and country tests come after folding links."""
     p = aliased(Posting, name="p")
-    return select(*_role_row(p, literal(0))).where(
-        _touches_window(p, rf), _is_canonical(p), *_attribute_conditions(p, rf)
+    return union_all(
+        *(
+            select(*_role_row(p, literal(0))).where(
+                touches, _is_canonical(p), *_attribute_conditions(p, rf)
+            )
+            for touches in _touches_window(p, rf)
+        )
     )
 
 
@@ -151,8 +159,11 @@ def _roles_reached_through_links(rf: ResolvedFilter, roles: Table) -> Select[Any
     """Roles whose canonical posting closed before the window but a linked posting did not."""
     member = aliased(Posting, name="m")
     r = aliased(Posting, name="r")
-    member_roles = select(member.canonical_id).where(
-        _touches_window(member, rf), unindexed(member.canonical_id).is_not(None)
+    member_roles = union_all(
+        *(
+            select(member.canonical_id).where(touches, unindexed(member.canonical_id).is_not(None))
+            for touches in _touches_window(member, rf)
+        )
     )
     return select(*_role_row(r, literal(1))).where(
         r.id.in_(member_roles),

@@ -73,6 +73,6 @@ def plain_rows(session: Session, statement: Executable) -> list[tuple[Any, ...]]
     result = session.connection().execute(statement)
     try:
         cursor = result.cursor
-        return [] if cursor is None else [tuple(row) for row in cursor.fetchall()]
+        return [] if cursor is None else list(cursor.fetchall())
     finally:
         result.close()
