@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
@@ -54,8 +55,11 @@ def _function_word_vote(sample: str) -> str | None:
 
 # Fewer letters than this is not text in any language ("", "x", "C++ / AWS")
 MIN_LETTERS = 12
-# Below this many characters trigrams alone guess poorly: the high-accuracy models decide.
+# Below this many characters trigrams alone may guess poorly: when they are not at least
+# SHORT_SURE confident, the high-accuracy models decide. Those take ~2 s to load (more under
+# load), so a process that only meets clear texts never loads them.
 SHORT_TEXT = 120
+SHORT_SURE = 0.9
 
 
 @lru_cache(maxsize=2)
@@ -88,9 +92,8 @@ def detect_language(sample: str, declared: str | None = None) -> str | None:
     hint = normalize_language(declared)
     if sum(c.isalpha() for c in sample[:MIN_LETTERS * 4]) < MIN_LETTERS:
         return hint
-    detector = _detector(len(sample) >= SHORT_TEXT)
+    confidences = _confidences(sample)
     if hint is not None:
-        confidences = detector.compute_language_confidence_values(sample)
         if not confidences:
             return hint
         best = confidences[0]
@@ -98,12 +101,19 @@ def detect_language(sample: str, declared: str | None = None) -> str | None:
         if best_iso != hint and best.value >= OVERRIDE_CONFIDENCE:
             return best_iso
         return hint
-    confidences = detector.compute_language_confidence_values(sample)
     if not confidences:
         return _function_word_vote(sample) or DEFAULT_LANGUAGE
     if confidences[0].value < UNSURE:
         return _function_word_vote(sample) or _ISO[confidences[0].language]
     return _ISO[confidences[0].language]
+
+
+def _confidences(sample: str) -> list[Any]:
+    """lingua's confidences: trigram models, high-accuracy ones for an unsure short text."""
+    confidences = _detector(True).compute_language_confidence_values(sample)
+    if len(sample) < SHORT_TEXT and (not confidences or confidences[0].value < SHORT_SURE):
+        confidences = _detector(False).compute_language_confidence_values(sample)
+    return confidences
 
 
 def normalize_language(value: str | None) -> str | None:
