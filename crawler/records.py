@@ -89,7 +89,9 @@ class EnrichmentHook:
             record.role_family = found.role_family
             record.remote = record.remote or found.remote
             record.enrichment_version = self._version
-            if not record.locations and found.locations:
+            # structured parts without a city (Lever gives a country only) yield to the
+            # enricher's places, which carry the city
+            if found.locations and not any(loc.city for loc in record.locations):
                 record.locations = [LocationRecord(city=m.city, region=m.region,
                                                    country=m.country, raw=m.raw)
                                     for m in found.locations]

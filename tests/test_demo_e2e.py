@@ -72,17 +72,9 @@ def _window(report: dict[str, Any], truth: GroundTruth) -> list[Any]:
     return truth.active(start, end - timedelta(microseconds=1))
 
 
-LEVER_CITIES_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="crawler/records.py keeps the Lever parser's city-less location (country only) "
-           "instead of the enricher's city, so Lever postings have no city; remove this mark "
-           "once fixed (strict: the test then fails as XPASS)",
-)
-
-
 @pytest.mark.parametrize(("section", "attribute"), [
     ("seniority", "seniority"), ("employment_type", "employment"),
-    pytest.param("cities", "cities", marks=LEVER_CITIES_BUG)])
+    ("cities", "cities")])
 def test_shares_within_five_points(demo: dict[str, Any], truth: GroundTruth, section: str,
                                    attribute: str) -> None:
     report = demo["report"]
