@@ -17,10 +17,25 @@ import pickle
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from operator import attrgetter, itemgetter
 from typing import Any, cast
 
-from sqlalchemy import Connection, Insert, Table, and_, case, delete, func, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Dialect,
+    Float,
+    Insert,
+    Table,
+    and_,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -61,20 +76,32 @@ _OBSERVED_COLUMNS = (
 )  # fmt: skip
 # Columns enrichment fills: kept when an unenriched record repeats unchanged content.
 _ENRICHMENT_COLUMNS = ("language", "seniority", "employment_type", "role_family")
-# What the observation fingerprint covers besides content_hash (title, description, location,
-# company name, raw seniority and employment type): every other record field a row is made of.
+# What the observation fingerprint covers: every record field a posting row is made of. The
+# fields of the content hash are taken as they are, so an unchanged posting is recognised
+# without hashing its description.
 _FINGERPRINT_FIELDS = (
-    "url", "date_posted_raw", "date_posted", "valid_through_raw", "valid_through",
-    "salary_min", "salary_max", "salary_currency", "salary_period", "country", "remote",
-    *_ENRICHMENT_COLUMNS, "enrichment_version",
+    "title", "description_text", "location_raw", "employment_type_raw", "seniority_raw",
+    "company_name", "url", "date_posted_raw", "date_posted", "valid_through_raw",
+    "valid_through", "salary_min", "salary_max", "salary_currency", "salary_period", "country",
+    "remote", *_ENRICHMENT_COLUMNS, "enrichment_version",
 )  # fmt: skip
-# Bump when the way rows are derived from records changes (normalisation, clipping): every
-# posting is then rewritten once instead of being taken as unchanged.
-ROW_FORMAT = 1
-# Every column an upsert row carries (all but the id and canonical_id, which dedup sets).
-_POSTING_KEYS = tuple(
-    c.name for c in models.Posting.__table__.columns if c.name not in ("id", "canonical_id")
-)
+# Bump when the way rows are derived from records changes (normalisation, clipping, the
+# fingerprint): every posting is then rewritten once instead of being taken as unchanged.
+# 2: the fingerprint covers the content fields themselves, not their hash.
+ROW_FORMAT = 2
+# Every column an upsert row carries, in the order of the tuples _Statements.posting_row builds
+# (all but the id and canonical_id, which dedup sets).
+_POSTING_KEYS = (
+    "source_id", "source_job_id", "url", "title", "title_normalized", "company_id",
+    "company_name_raw", "description_text", "content_hash", "observed_hash", "date_posted_raw",
+    "date_posted", "valid_through_raw", "valid_through", "location_raw", "employment_type_raw",
+    "seniority_raw", "salary_min", "salary_max", "salary_currency", "salary_period", "country",
+    "first_seen_at", "last_seen_at", "last_seen_run_id", "opened_at", "closed_at",
+    "close_reason", "status", "miss_count", "first_missed_at", "left_censored", "language",
+    "seniority", "employment_type", "remote", "role_family", "enrichment_version",
+)  # fmt: skip
+_OPENED_AT = _POSTING_KEYS.index("opened_at")
+_JOB_ID = _POSTING_KEYS.index("source_job_id")
 
 
 class ObservationOrderError(ValueError):
@@ -141,68 +168,97 @@ def _chunks(items: Sequence[Any], size: int = BATCH_SIZE) -> Iterator[Sequence[A
 _SQLITE_DATETIME_FORMAT = sqlite.DATETIME()._storage_format  # the default storage format
 
 
-def _bind_processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
-    """The type's bind processor; for SQLite's default datetime format, a faster equivalent."""
+class DatetimeBinder:
+    """Datetimes in the form the rows built here carry to the driver.
+
+    On SQLite: the text SQLAlchemy's ``DateTime`` stores (its default storage format,
+    ``YYYY-MM-DD HH:MM:SS.ffffff``), so ORM reads parse it back and SQL compares it as text
+    exactly like values SQLAlchemy wrote; memoised, since a crawl repeats few distinct times.
+    Elsewhere: the datetime itself (Core binds it).
+    """
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.text = dialect.name == "sqlite"
+        general = sqlite.DATETIME().bind_processor(dialect) if self.text else None
+        self._general: Callable[[Any], Any] = general or (lambda value: value)
+        self._memo: dict[datetime, str] = {}
+
+    def __call__(self, value: datetime | None) -> Any:
+        if value is None or not self.text:
+            return value
+        if type(value) is not datetime or value.tzinfo is not None:
+            return self._general(value)  # subclasses, dates, aware values: SQLAlchemy's own text
+        text = self._memo.get(value)
+        if text is None:
+            # the same text as SQLAlchemy's "%Y-%m-%d %H:%M:%S.%f" format (tested)
+            text = value.isoformat(" ", "microseconds")
+            if len(self._memo) < 65536:
+                self._memo[value] = text
+        return text
+
+
+def _to_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _check_driver_form(type_: Any, dialect: Dialect) -> None:
+    """Refuse a column whose bind processing the row builders do not reproduce (SQLite path)."""
     impl = type_.dialect_impl(dialect)
-    process = impl.bind_processor(dialect)
-    if (
-        process is None
-        or not isinstance(impl, sqlite.DATETIME)
-        or getattr(impl, "_storage_format", None) != _SQLITE_DATETIME_FORMAT
-    ):
-        return process
-    general = process
-
-    def naive_datetime(value: Any) -> Any:
-        # same text as SQLAlchemy's "%Y-%m-%d %H:%M:%S.%f" format, without its dict formatting
-        if type(value) is datetime and value.tzinfo is None:
-            return value.isoformat(" ", "microseconds")
-        return general(value)
-
-    return naive_datetime
+    if impl.bind_processor(dialect) is None or isinstance(impl, (Boolean, Float)):
+        return  # sqlite3 binds bool as 0/1; floats are converted by the row builders
+    if isinstance(impl, sqlite.DATETIME) and impl._storage_format == _SQLITE_DATETIME_FORMAT:
+        return  # DatetimeBinder
+    raise TypeError(f"column type {type_!r} needs SQLAlchemy's bind processing on {dialect.name}")
 
 
 class PreparedInsert:
-    """An INSERT compiled once and executed with many parameter sets at driver level.
+    """An INSERT (or upsert) compiled once and executed with many parameter sets per call.
 
-    SQLAlchemy's per-row parameter handling cost more than SQLite's own insert work, so on
-    SQLite the rows go to the driver's ``executemany`` as tuples, through the type's bind
-    processors. Other dialects take the ordinary Core ``executemany``.
+    Rows are tuples in ``keys`` order, their datetimes already bound by :class:`DatetimeBinder`.
+    On SQLite they go straight to the driver's ``executemany``: SQLAlchemy's per-row parameter
+    handling cost more than SQLite's own insert work. Other dialects take Core's executemany
+    (psycopg pipelines it).
     """
 
     def __init__(self, conn: Connection, statement: Insert, keys: Sequence[str]) -> None:
         self.statement = statement
         self.keys = tuple(keys)
         dialect = conn.dialect
+        self.raw = dialect.name == "sqlite"
+        self.sql = ""
+        self.reorder: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None
+        if not self.raw:
+            return
         compiled = statement.compile(dialect=dialect, column_keys=list(self.keys))
-        order = compiled.positiontup
-        self.fast = dialect.name == "sqlite" and order is not None and set(order) == set(keys)
+        order = tuple(compiled.positiontup or ())
+        if sorted(order) != sorted(self.keys):
+            raise ValueError(f"statement parameters {order} are not the row keys {self.keys}")
+        for name in order:
+            _check_driver_form(compiled.binds[name].type, dialect)
         self.sql = compiled.string
-        self.order: tuple[str, ...] = tuple(order or ())
-        self.processors: tuple[Callable[[Any], Any] | None, ...] = tuple(
-            _bind_processor(compiled.binds[name].type, dialect) for name in self.order
-        )
+        if order != self.keys and len(order) > 1:
+            self.reorder = itemgetter(*(self.keys.index(name) for name in order))
 
-    def execute(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    def execute(self, conn: Connection, rows: list[tuple[Any, ...]]) -> int:
+        """Execute once for all ``rows``; the number of rows written (exact on SQLite)."""
         if not rows:
-            return
-        if not self.fast:
-            conn.execute(self.statement, list(rows))
-            return
-        values = itemgetter(*self.order)
-        converted = [(i, p) for i, p in enumerate(self.processors) if p is not None]
-        if len(self.order) == 1:
-            params = [(values(row),) for row in rows]
-        elif not converted:
-            params = [values(row) for row in rows]
-        else:
-            params = []
-            for row in rows:
-                param = list(values(row))
-                for i, process in converted:
-                    param[i] = process(param[i])
-                params.append(tuple(param))
-        conn.exec_driver_sql(self.sql, params)
+            return 0
+        if not self.raw:
+            keys = self.keys
+            dicts = [dict(zip(keys, row, strict=True)) for row in rows]
+            return conn.execute(self.statement, dicts).rowcount
+        params = rows if self.reorder is None else [self.reorder(row) for row in rows]
+        return conn.exec_driver_sql(self.sql, params).rowcount
+
+
+@lru_cache(maxsize=16)
+def _marks(count: int) -> str:
+    """``?, ?, ...``: the placeholders of an IN list of ``count`` bind parameters."""
+    return ", ".join(["?"] * count)
 
 
 # --------------------------------------------------------------------------- crawl runs
@@ -431,8 +487,8 @@ def _upsert_statement(conn: Connection) -> UpsertInsert:
 def upsert_postings(session: Session, run_id: int, records: Sequence[PostingRecord]) -> UpsertStats:
     """Store what crawl ``run_id`` saw: insert new postings, refresh known ones, reopen closed ones.
 
-    Batches of :data:`BATCH_SIZE` go through one prepared ``INSERT ... ON CONFLICT DO UPDATE``
-    executed with many parameter sets; companies, skills, locations and events are batched too.
+    Batches of :data:`BATCH_SIZE` go through one prepared ``INSERT ... ON CONFLICT`` executed
+    with many parameter sets; companies, skills, locations and events are batched too.
     Seeing the same records again changes nothing but ``last_seen_at``/``last_seen_run_id``.
     """
     _check(records)
@@ -441,18 +497,52 @@ def upsert_postings(session: Session, run_id: int, records: Sequence[PostingReco
     # one row per posting: the last record of a duplicated id wins
     unique = list({record.source_job_id: record for record in records}.values())
     stats = UpsertStats(received=len(unique))
-    statements = _Statements(conn)
+    statements = _Statements(conn, ctx)
+    first_sightings = 0  # postings this run had not seen before (the run's postings_seen)
     for batch in _chunks(unique, BATCH_SIZE):
-        _upsert_batch(conn, ctx, statements, batch, stats)
+        first_sightings += _upsert_batch(conn, statements, batch, stats)
+    if first_sightings:
+        conn.execute(
+            update(_runs)
+            .where(_runs.c.id == ctx.run_id)
+            .values(postings_seen=_runs.c.postings_seen + first_sightings)
+        )
     return stats
 
 
 class _Statements:
-    """The prepared statements of one :func:`upsert_postings` call."""
+    """The prepared statements, caches and row builders of one :func:`upsert_postings` call.
 
-    def __init__(self, conn: Connection) -> None:
-        self.companies: dict[str, int] = {}  # normalised name -> id, for this call
+    On SQLite the per-batch lookups by id lists are plain SQL with one placeholder per id
+    (SQLAlchemy's expanding ``IN`` re-renders the statement for every execution); other
+    dialects take the same queries through Core.
+    """
+
+    def __init__(self, conn: Connection, ctx: _RunContext) -> None:
+        self.ctx = ctx
+        self.sqlite = conn.dialect.name == "sqlite"
+        self.dt = DatetimeBinder(conn.dialect)
+        self.real: Callable[[Any], Any] = _to_float if self.sqlite else _as_is
+        self.observed = self.dt(ctx.observed_at)  # first and last seen of every row written
+        self.companies: dict[str, int] = {}  # normalised name -> id (companies are not deleted)
+        self.skills: dict[str, int] = {}  # name -> id (skills are not deleted)
         self.postings = PreparedInsert(conn, _upsert_statement(conn), _POSTING_KEYS)
+        # Postings the batch lookup did not find are inserted with DO NOTHING on SQLite: with
+        # foreign keys on, the DO UPDATE form makes each insert look up the tables that refer
+        # to postings, which roughly halved the insert rate. A posting another process stored
+        # in between is left out by it, noticed by the row count, and upserted after all.
+        # (psycopg's executemany does not sum row counts: PostgreSQL upserts them all.)
+        self.new_postings = (
+            PreparedInsert(
+                conn,
+                _insert(conn, _postings).on_conflict_do_nothing(
+                    index_elements=["source_id", "source_job_id"]
+                ),
+                _POSTING_KEYS,
+            )
+            if self.sqlite
+            else None
+        )
         self.events = PreparedInsert(
             conn, _events.insert(), ("posting_id", "kind", "at", "crawl_run_id", "reason")
         )
@@ -461,6 +551,145 @@ class _Statements:
         )
         self.posting_skills = PreparedInsert(
             conn, _posting_skills.insert(), ("posting_id", "skill_id", "mentions")
+        )
+
+    def stored(self, conn: Connection, job_ids: list[str]) -> dict[str, Any]:
+        """The stored state of the postings among ``job_ids``, by source_job_id."""
+        if self.sqlite:
+            result = conn.exec_driver_sql(
+                "SELECT id, source_job_id, content_hash, enrichment_version, status, "
+                "last_seen_run_id, observed_hash FROM postings "
+                f"WHERE source_id = ? AND source_job_id IN ({_marks(len(job_ids))})",
+                (self.ctx.source_id, *job_ids),
+            )
+        else:
+            result = conn.execute(
+                select(
+                    _postings.c.id,
+                    _postings.c.source_job_id,
+                    _postings.c.content_hash,
+                    _postings.c.enrichment_version,
+                    _postings.c.status,
+                    _postings.c.last_seen_run_id,
+                    _postings.c.observed_hash,
+                ).where(
+                    _postings.c.source_id == self.ctx.source_id,
+                    _postings.c.source_job_id.in_(job_ids),
+                )
+            )
+        return {row.source_job_id: row for row in result.fetchall()}
+
+    def ids(self, conn: Connection, job_ids: list[str]) -> list[tuple[str, int]]:
+        """``(source_job_id, id)`` of the stored postings among ``job_ids``."""
+        if self.sqlite:
+            result = conn.exec_driver_sql(
+                "SELECT source_job_id, id FROM postings "
+                f"WHERE source_id = ? AND source_job_id IN ({_marks(len(job_ids))})",
+                (self.ctx.source_id, *job_ids),
+            )
+        else:
+            result = conn.execute(
+                select(_postings.c.source_job_id, _postings.c.id).where(
+                    _postings.c.source_id == self.ctx.source_id,
+                    _postings.c.source_job_id.in_(job_ids),
+                )
+            )
+        return [(job_id, posting_id) for job_id, posting_id in result.fetchall()]
+
+    def mark_seen(self, conn: Connection, posting_ids: list[int]) -> None:
+        """Move last_seen of postings observed unchanged (and end any miss streak)."""
+        ctx = self.ctx
+        if self.sqlite:
+            conn.exec_driver_sql(
+                "UPDATE postings SET last_seen_at = ?, last_seen_run_id = ?, miss_count = 0, "
+                f"first_missed_at = NULL WHERE id IN ({_marks(len(posting_ids))}) "
+                "AND last_seen_at <= ?",
+                (self.observed, ctx.run_id, *posting_ids, self.observed),
+            )
+            return
+        conn.execute(
+            update(_postings)
+            .where(_postings.c.id.in_(posting_ids), _postings.c.last_seen_at <= ctx.observed_at)
+            .values(
+                last_seen_at=ctx.observed_at,
+                last_seen_run_id=ctx.run_id,
+                miss_count=0,
+                first_missed_at=None,
+            )
+        )
+
+    def write(
+        self, conn: Connection, new: list[tuple[Any, ...]], old: list[tuple[Any, ...]]
+    ) -> bool:
+        """Upsert posting rows: ``new`` ones the batch lookup did not find, ``old`` ones it did.
+
+        True when some ``new`` posting may have been stored already (by another process since
+        the lookup), so that its children may exist too: on SQLite when the insert skipped
+        rows, elsewhere always (the count is not known).
+        """
+        if self.new_postings is None:
+            self.postings.execute(conn, new + old)
+            return bool(new)
+        raced = self.new_postings.execute(conn, new) != len(new)
+        if raced:
+            self.postings.execute(conn, new)
+        self.postings.execute(conn, old)
+        return raced
+
+    def posting_row(
+        self,
+        record: PostingRecord,
+        company_ids: dict[str, int],
+        content_hash: str,
+        fingerprint: str,
+    ) -> tuple[Any, ...]:
+        """The upsert row of ``record``: values in :data:`_POSTING_KEYS` order, driver form."""
+        ctx = self.ctx
+        dt = self.dt
+        real = self.real
+        observed = self.observed
+        date_posted = as_naive_utc(record.date_posted)
+        company_key = normalize_company_name(record.company_name)[:300]
+        opened_at = plausible_opened_at(date_posted, ctx.observed_at, ctx.previous_crawl_at)
+        return (
+            ctx.source_id,
+            record.source_job_id,
+            record.url,
+            record.title,
+            normalize_title(record.title),
+            company_ids.get(company_key) if company_key else None,
+            record.company_name,
+            record.description_text,
+            content_hash,
+            fingerprint,
+            _clip(record.date_posted_raw, 100),
+            dt(date_posted),
+            _clip(record.valid_through_raw, 100),
+            dt(as_naive_utc(record.valid_through)),
+            record.location_raw,
+            _clip(record.employment_type_raw, 200),
+            _clip(record.seniority_raw, 200),
+            real(record.salary_min),
+            real(record.salary_max),
+            _clip(record.salary_currency, 10),
+            _clip(record.salary_period, 20),
+            country_code(record.country),
+            observed,  # first_seen_at (an update keeps the stored one)
+            observed,  # last_seen_at
+            ctx.run_id,  # last_seen_run_id
+            dt(opened_at),
+            None,  # closed_at: seen, hence open (a closed posting is reopened)
+            None,  # close_reason
+            models.POSTING_OPEN,
+            0,  # miss_count: any miss streak ends
+            None,  # first_missed_at
+            ctx.baseline,  # left_censored (an update keeps the stored one)
+            _clip(record.language, 5),
+            _clip(record.seniority, 30),
+            _clip(record.employment_type, 30),
+            _clip(record.remote, 10),
+            _clip(record.role_family, 50),
+            _clip(record.enrichment_version, 40),
         )
 
 
@@ -501,11 +730,26 @@ def _company_ids(
     return known
 
 
+def _skill_ids(conn: Connection, categories: dict[str, str | None], known: dict[str, int]) -> None:
+    """Add to ``known`` the ids of the skills named in ``categories``, creating new ones."""
+    missing = [name for name in categories if name not in known]
+    if not missing:
+        return
+    # DO NOTHING: the first category a skill was stored with stays (another process may race)
+    conn.execute(
+        _insert(conn, _skills).on_conflict_do_nothing(index_elements=["name"]),
+        [{"name": name, "category": _clip(categories[name], 50)} for name in missing],
+    )
+    found = conn.execute(select(_skills.c.name, _skills.c.id).where(_skills.c.name.in_(missing)))
+    known.update((name, skill_id) for name, skill_id in found)
+
+
 def _clip(value: str | None, length: int) -> str | None:
     """Scraped text longer than its column: keep the start (PostgreSQL would refuse it)."""
     return value[:length] if value is not None and len(value) > length else value
 
 
+@lru_cache(maxsize=4096)
 def country_code(value: str | None) -> str | None:
     """An ISO 3166-1 alpha-2 code, upper case; anything else is unknown (None), not truncated."""
     if value is None:
@@ -536,133 +780,49 @@ def _check(records: Sequence[PostingRecord]) -> None:
 _field_values = attrgetter(*_FINGERPRINT_FIELDS)
 
 
-def observation_fingerprint(record: PostingRecord, content_hash: str) -> str:
+def observation_fingerprint(record: PostingRecord) -> str:
     """A digest of everything a record writes: equal digests mean an identical observation.
 
     Pickle is exact for the plain values records hold: different values never give the same
     bytes (identical values may, rarely, differ, which only costs a needless rewrite).
     """
-    values = pickle.dumps((ROW_FORMAT, content_hash, _field_values(record)), protocol=5)
+    values = pickle.dumps((ROW_FORMAT, _field_values(record)), protocol=5)
     return hashlib.blake2b(values, digest_size=16).hexdigest()
 
 
-def _posting_row(
-    record: PostingRecord,
-    ctx: _RunContext,
-    company_ids: dict[str, int],
-    content_hash: str,
-    fingerprint: str,
-) -> dict[str, Any]:
-    observed = ctx.observed_at
-    date_posted = as_naive_utc(record.date_posted)
-    company_key = normalize_company_name(record.company_name)[:300]
-    return {
-        "source_id": ctx.source_id,
-        "source_job_id": record.source_job_id,
-        "url": record.url,
-        "title": record.title,
-        "title_normalized": normalize_title(record.title),
-        "company_id": company_ids.get(company_key) if company_key else None,
-        "company_name_raw": record.company_name,
-        "description_text": record.description_text,
-        "content_hash": content_hash,
-        "date_posted_raw": _clip(record.date_posted_raw, 100),
-        "date_posted": date_posted,
-        "valid_through_raw": _clip(record.valid_through_raw, 100),
-        "valid_through": as_naive_utc(record.valid_through),
-        "location_raw": record.location_raw,
-        "employment_type_raw": _clip(record.employment_type_raw, 200),
-        "seniority_raw": _clip(record.seniority_raw, 200),
-        "salary_min": record.salary_min,
-        "salary_max": record.salary_max,
-        "salary_currency": _clip(record.salary_currency, 10),
-        "salary_period": _clip(record.salary_period, 20),
-        "country": country_code(record.country),
-        "remote": _clip(record.remote, 10),
-        "language": _clip(record.language, 5),
-        "seniority": _clip(record.seniority, 30),
-        "employment_type": _clip(record.employment_type, 30),
-        "role_family": _clip(record.role_family, 50),
-        "enrichment_version": _clip(record.enrichment_version, 40),
-        "first_seen_at": observed,
-        "last_seen_at": observed,
-        "last_seen_run_id": ctx.run_id,
-        "opened_at": plausible_opened_at(date_posted, observed, ctx.previous_crawl_at),
-        "closed_at": None,
-        "close_reason": None,
-        "status": models.POSTING_OPEN,
-        "miss_count": 0,
-        "first_missed_at": None,
-        "left_censored": ctx.baseline,
-        "observed_hash": fingerprint,
-    }
-
-
 def _upsert_batch(
-    conn: Connection,
-    ctx: _RunContext,
-    statements: _Statements,
-    batch: Sequence[PostingRecord],
-    stats: UpsertStats,
-) -> None:
-    job_ids = [record.source_job_id for record in batch]
-    existing = {
-        row.source_job_id: row
-        for row in conn.execute(
-            select(
-                _postings.c.id,
-                _postings.c.source_job_id,
-                _postings.c.content_hash,
-                _postings.c.enrichment_version,
-                _postings.c.status,
-                _postings.c.last_seen_run_id,
-                _postings.c.observed_hash,
-            ).where(_postings.c.source_id == ctx.source_id, _postings.c.source_job_id.in_(job_ids))
-        )
-    }
-    first_sightings = 0  # postings this run had not seen before (the run's postings_seen)
+    conn: Connection, statements: _Statements, batch: Sequence[PostingRecord], stats: UpsertStats
+) -> int:
+    """Store one batch; return how many of its postings this run had not seen before."""
+    run_id = statements.ctx.run_id
+    existing = statements.stored(conn, [record.source_job_id for record in batch])
+    first_sightings = 0
     # An open posting observed exactly as stored only moves last_seen: one UPDATE for them
     # all, and no row is built for it. The others go through the upsert.
     unchanged: list[int] = []
-    writes: list[tuple[PostingRecord, str, str]] = []
+    writes: list[tuple[PostingRecord, str]] = []
     for record in batch:
-        content_hash = record.content_hash
-        fingerprint = observation_fingerprint(record, content_hash)
+        fingerprint = observation_fingerprint(record)
         before = existing.get(record.source_job_id)
         if before is not None:
-            stats.seen_again += 1
-            if before.last_seen_run_id != ctx.run_id:
+            if before.last_seen_run_id != run_id:
                 first_sightings += 1
             if before.status == models.POSTING_OPEN and before.observed_hash == fingerprint:
                 unchanged.append(before.id)
                 continue
-        writes.append((record, content_hash, fingerprint))
+        writes.append((record, fingerprint))
+    stats.seen_again += len(existing)
     if unchanged:
-        conn.execute(
-            update(_postings)
-            .where(_postings.c.id.in_(unchanged), _postings.c.last_seen_at <= ctx.observed_at)
-            .values(
-                last_seen_at=ctx.observed_at,
-                last_seen_run_id=ctx.run_id,
-                miss_count=0,
-                first_missed_at=None,
-            )
-        )
+        statements.mark_seen(conn, unchanged)
     if writes:
-        first_sightings += _write_postings(conn, ctx, statements, writes, existing, stats)
-    if first_sightings:
-        conn.execute(
-            update(_runs)
-            .where(_runs.c.id == ctx.run_id)
-            .values(postings_seen=_runs.c.postings_seen + first_sightings)
-        )
+        first_sightings += _write_postings(conn, statements, writes, existing, stats)
+    return first_sightings
 
 
 def _write_postings(
     conn: Connection,
-    ctx: _RunContext,
     statements: _Statements,
-    writes: Sequence[tuple[PostingRecord, str, str]],
+    writes: Sequence[tuple[PostingRecord, str]],
     existing: Mapping[str, Any],
     stats: UpsertStats,
 ) -> int:
@@ -670,41 +830,44 @@ def _write_postings(
 
     Returns how many of them are new (first sightings of this run).
     """
-    company_ids = _company_ids(conn, [record for record, _, _ in writes], statements.companies)
-    rows = [
-        _posting_row(record, ctx, company_ids, content_hash, fingerprint)
-        for record, content_hash, fingerprint in writes
-    ]
-    statements.postings.execute(conn, rows)
+    ctx = statements.ctx
+    company_ids = _company_ids(conn, [record for record, _ in writes], statements.companies)
+    new_rows: list[tuple[Any, ...]] = []
+    old_rows: list[tuple[Any, ...]] = []
+    hashes: list[str] = []
+    for record, fingerprint in writes:
+        content_hash = record.content_hash
+        hashes.append(content_hash)
+        row = statements.posting_row(record, company_ids, content_hash, fingerprint)
+        (old_rows if record.source_job_id in existing else new_rows).append(row)
+    raced = statements.write(conn, new_rows, old_rows)
 
     ids = {job_id: row.id for job_id, row in existing.items()}
-    new_ids = [row["source_job_id"] for row in rows if row["source_job_id"] not in existing]
-    if new_ids:
-        found = conn.execute(
-            select(_postings.c.source_job_id, _postings.c.id).where(
-                _postings.c.source_id == ctx.source_id,
-                _postings.c.source_job_id.in_(new_ids),
-            )
-        )
-        ids.update((job_id, posting_id) for job_id, posting_id in found)
+    if new_rows:
+        ids.update(statements.ids(conn, [row[_JOB_ID] for row in new_rows]))
+    opened_at = {row[_JOB_ID]: row[_OPENED_AT] for row in new_rows} if not ctx.baseline else {}
 
-    events: list[dict[str, Any]] = []
+    events: list[tuple[Any, ...]] = []
     changed: list[tuple[int, PostingRecord]] = []
     replaced: list[int] = []  # existing postings whose children are rewritten
-    for (record, content_hash, _), row in zip(writes, rows, strict=True):
+    observed = statements.observed
+    for (record, _), content_hash in zip(writes, hashes, strict=True):
         before = existing.get(record.source_job_id)
         posting_id = ids[record.source_job_id]
         if before is None:
             stats.inserted += 1
             changed.append((posting_id, record))
+            if raced:  # it may have children already
+                replaced.append(posting_id)
             if ctx.baseline:
                 stats.left_censored += 1
             else:
-                events.append(_event(posting_id, models.EVENT_OPENED, row["opened_at"], ctx))
+                at = opened_at[record.source_job_id]
+                events.append((posting_id, models.EVENT_OPENED, at, ctx.run_id, None))
             continue
         if before.status == models.POSTING_CLOSED:
             stats.reopened += 1
-            events.append(_event(posting_id, models.EVENT_REOPENED, ctx.observed_at, ctx))
+            events.append((posting_id, models.EVENT_REOPENED, observed, ctx.run_id, None))
         enrichment_changed = (
             record.enrichment_version is not None
             and record.enrichment_version != before.enrichment_version
@@ -716,12 +879,7 @@ def _write_postings(
     statements.events.execute(conn, events)
     if changed:
         _replace_children(conn, statements, changed, replaced)
-    return len(new_ids)
-
-
-def _event(posting_id: int, kind: str, at: datetime, ctx: _RunContext) -> dict[str, Any]:
-    return {"posting_id": posting_id, "kind": kind, "at": at, "crawl_run_id": ctx.run_id,
-            "reason": None}  # fmt: skip
+    return len(new_rows)
 
 
 def _distinct(items: list[LocationRecord]) -> Iterable[LocationRecord]:
@@ -738,13 +896,15 @@ def _replace_children(
     if replaced:
         conn.execute(delete(_locations).where(_locations.c.posting_id.in_(replaced)))
         conn.execute(delete(_posting_skills).where(_posting_skills.c.posting_id.in_(replaced)))
-    locations = [
-        {"posting_id": posting_id, "city": _clip(loc.city, 200), "region": _clip(loc.region, 200),
-         "country": country_code(loc.country), "raw": loc.raw}
-        for posting_id, record in changed
-        for loc in _distinct(record.locations)
-    ]  # fmt: skip
-    statements.locations.execute(conn, locations)
+    statements.locations.execute(
+        conn,
+        [
+            (posting_id, _clip(loc.city, 200), _clip(loc.region, 200), country_code(loc.country),
+             loc.raw)
+            for posting_id, record in changed
+            for loc in _distinct(record.locations)
+        ],
+    )  # fmt: skip
 
     categories: dict[str, str | None] = {}
     mentions: dict[tuple[int, str], int] = {}
@@ -755,18 +915,9 @@ def _replace_children(
             mentions[key] = mentions.get(key, 0) + max(skill.mentions, 1)
     if not mentions:
         return
-    conn.execute(
-        _insert(conn, _skills).on_conflict_do_nothing(index_elements=["name"]),
-        [{"name": name, "category": _clip(category, 50)} for name, category in categories.items()],
-    )
-    found = conn.execute(
-        select(_skills.c.name, _skills.c.id).where(_skills.c.name.in_(list(categories)))
-    )
-    skill_ids = {name: skill_id for name, skill_id in found}
+    skill_ids = statements.skills
+    _skill_ids(conn, categories, skill_ids)
     statements.posting_skills.execute(
         conn,
-        [
-            {"posting_id": posting_id, "skill_id": skill_ids[name], "mentions": count}
-            for (posting_id, name), count in mentions.items()
-        ],
+        [(posting_id, skill_ids[name], count) for (posting_id, name), count in mentions.items()],
     )

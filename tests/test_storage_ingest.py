@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -315,11 +315,75 @@ def test_fast_sqlite_datetime_text_matches_sqlalchemy() -> None:
 
     dialect = sqlite.dialect()
     general = sqlite.DATETIME().bind_processor(dialect)
-    fast = ingest._bind_processor(sqlite.DATETIME(), dialect)
-    assert general is not None and fast is not None and fast is not general
-    for value in (T0, datetime(2026, 12, 31, 23, 59, 59, 999999), datetime(999, 1, 2, 3, 4, 5, 6),
-                  None):  # fmt: skip
+    fast = ingest.DatetimeBinder(dialect)
+    assert general is not None
+    values = [T0, datetime(2026, 12, 31, 23, 59, 59, 999999), datetime(999, 1, 2, 3, 4, 5, 6),
+              T0.date(), datetime(2026, 3, 2, 9, 0, tzinfo=UTC), None]  # fmt: skip
+    for value in values * 2:  # twice: computed, then memoised
         assert fast(value) == general(value)
+
+
+def test_datetimes_written_by_the_upsert_read_back_and_compare_like_sqlalchemys(
+    engine: Engine,
+) -> None:
+    posted = T0 - timedelta(days=2, microseconds=5)
+    crawl(engine, T0, [record("a", date_posted=posted, valid_through=T0 + WEEK)])
+    with Session(engine) as session:
+        posting = session.scalars(select(models.Posting)).one()
+        assert (posting.first_seen_at, posting.last_seen_at) == (T0, T0)
+        assert (posting.date_posted, posting.opened_at, posting.valid_through) == (
+            posted, posted, T0 + WEEK,
+        )  # fmt: skip
+        # SQL comparisons with values SQLAlchemy binds find the rows the upsert wrote
+        found = session.scalars(
+            select(models.Posting.source_job_id).where(
+                models.Posting.last_seen_at == T0, models.Posting.opened_at < T0
+            )
+        ).all()
+        assert found == ["a"]
+        if engine.dialect.name == "sqlite":  # the stored text itself, beside Core's own
+            raw = (
+                session.connection()
+                .exec_driver_sql(
+                    "SELECT p.first_seen_at, r.observed_at FROM postings p JOIN crawl_runs r "
+                    "ON r.id = p.last_seen_run_id"
+                )
+                .one()
+            )
+            assert raw[0] == raw[1] == "2026-03-02 09:00:00.000000"
+
+
+def test_upsert_rows_carry_every_posting_column() -> None:
+    columns = {c.name for c in models.Posting.__table__.columns} - {"id", "canonical_id"}
+    assert sorted(ingest._POSTING_KEYS) == sorted(columns)
+
+
+def test_a_posting_stored_meanwhile_by_another_process_is_upserted(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch lookup misses a posting stored since: the insert skips it, the upsert runs."""
+    crawl(engine, T0, [record("a"), record("b")])
+    stored = ingest._Statements.stored
+
+    def blind_to_a(self: Any, conn: Any, job_ids: list[str]) -> dict[str, Any]:
+        return {k: v for k, v in stored(self, conn, job_ids).items() if k != "a"}
+
+    monkeypatch.setattr(ingest._Statements, "stored", blind_to_a)
+    crawl(engine, T0 + WEEK, [record("a", title="Renamed"), record("b"), record("c")])
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                models.Posting.source_job_id, models.Posting.title, models.Posting.last_seen_at
+            ).order_by(models.Posting.source_job_id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("a", "Renamed", T0 + WEEK),
+        ("b", "Machine Learning Engineer b", T0 + WEEK),
+        ("c", "Machine Learning Engineer c", T0 + WEEK),
+    ]
+    # its children are rewritten, not doubled
+    assert len(table_rows(engine, models.PostingLocation)) == 3
+    assert len(table_rows(engine, models.PostingSkill)) == 6
 
 
 def test_fields_outside_the_content_hash_are_still_refreshed(engine: Engine) -> None:
