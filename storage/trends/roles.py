@@ -49,7 +49,7 @@ from sqlalchemy.sql import FromClause
 
 from storage.models import Posting, PostingLocation
 from storage.trends.filters import ResolvedFilter
-from storage.trends.sqlfuncs import plain_rows, unindexed
+from storage.trends.sqlfuncs import count_joined_ints, joined_ints, plain_rows, unindexed
 
 _names = itertools.count()
 
@@ -303,6 +303,10 @@ class RoleValueCounts:
     roles_with_value: int | None  # None when not asked for
 
 
+def _is_integer(column: ColumnElement[Any]) -> bool:
+    return isinstance(column.type, Integer)
+
+
 def _same(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[bool]:
     return or_(a == b, and_(a.is_(None), b.is_(None)))
 
@@ -336,7 +340,13 @@ def count_role_values(
     # GROUP BY over a few hundred thousand rows sorts them all, which costs more than fetching
     # them; the roles with a value come out of the same rows.
     with_value: set[int] = set()
-    if unique_per_posting and not count_roles:  # the values alone are enough
+    if unique_per_posting and not count_roles and len(cols) == 1 and _is_integer(cols[0]):
+        # the values alone are enough: one joined text, split and counted in C
+        joined = select(joined_ints(cols[0])).where(pid.in_(ids), known)
+        counts = Counter(
+            {(k,): n for k, n in count_joined_ints(session.execute(joined).scalar()).items()}
+        )
+    elif unique_per_posting and not count_roles:
         counts = Counter(plain_rows(session, select(*cols).where(pid.in_(ids), known)))
     else:
         own_rows: Iterable[tuple[Any, ...]] = plain_rows(

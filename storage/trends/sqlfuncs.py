@@ -6,9 +6,10 @@ subtraction); keeping it in two tiny compiled constructs lets every query stay d
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
-from sqlalchemy import Executable, Integer
+from sqlalchemy import Executable, Integer, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -76,3 +77,30 @@ def plain_rows(session: Session, statement: Executable) -> list[tuple[Any, ...]]
         return [] if cursor is None else list(cursor.fetchall())
     finally:
         result.close()
+
+
+class joined_ints(FunctionElement[str]):  # noqa: N801
+    """An aggregate: the integer column's values over the rows as one comma-joined text (NULL
+    when there are none). Counting a few hundred thousand small integers from one string split
+    in C is cheaper than fetching them as rows (and SQLite would sort them for a GROUP BY)."""
+
+    type = String()
+    inherit_cache = True
+    name = "joined_ints"
+
+
+@compiles(joined_ints, "sqlite")
+def _joined_ints_sqlite(element: joined_ints, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
+@compiles(joined_ints, "postgresql")
+def _joined_ints_postgresql(element: joined_ints, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"string_agg(CAST({compiler.process(element.clauses, **kw)} AS TEXT), ',')"
+
+
+def count_joined_ints(text: str | None) -> Counter[int]:
+    """How often each integer occurs in a :class:`joined_ints` result."""
+    if not text:
+        return Counter()
+    return Counter({int(value): n for value, n in Counter(text.split(",")).items()})
