@@ -37,6 +37,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from storage import models
@@ -253,6 +254,19 @@ class PreparedInsert:
             return conn.execute(self.statement, dicts).rowcount
         params = rows if self.reorder is None else [self.reorder(row) for row in rows]
         return conn.exec_driver_sql(self.sql, params).rowcount
+
+
+# the columns of a stored-state row (_Statements.stored), by position
+_S_ID, _S_JOB_ID, _S_HASH, _S_VERSION, _S_STATUS, _S_LAST_RUN, _S_OBSERVED = range(7)
+
+
+def _all_rows(result: CursorResult[Any], raw: bool) -> Sequence[Sequence[Any]]:
+    """All rows of a query; when ``raw``, the driver's plain tuples (no Row objects built)."""
+    if not raw:
+        return result.fetchall()
+    rows = result.cursor.fetchall()
+    result.close()
+    return rows
 
 
 @lru_cache(maxsize=16)
@@ -577,7 +591,7 @@ class _Statements:
                     _postings.c.source_job_id.in_(job_ids),
                 )
             )
-        return {row.source_job_id: row for row in result.fetchall()}
+        return {row[_S_JOB_ID]: row for row in _all_rows(result, self.sqlite)}
 
     def ids(self, conn: Connection, job_ids: list[str]) -> list[tuple[str, int]]:
         """``(source_job_id, id)`` of the stored postings among ``job_ids``."""
@@ -594,7 +608,7 @@ class _Statements:
                     _postings.c.source_job_id.in_(job_ids),
                 )
             )
-        return [(job_id, posting_id) for job_id, posting_id in result.fetchall()]
+        return [(job_id, posting_id) for job_id, posting_id in _all_rows(result, self.sqlite)]
 
     def mark_seen(self, conn: Connection, posting_ids: list[int]) -> None:
         """Move last_seen of postings observed unchanged (and end any miss streak)."""
@@ -805,10 +819,10 @@ def _upsert_batch(
         fingerprint = observation_fingerprint(record)
         before = existing.get(record.source_job_id)
         if before is not None:
-            if before.last_seen_run_id != run_id:
+            if before[_S_LAST_RUN] != run_id:
                 first_sightings += 1
-            if before.status == models.POSTING_OPEN and before.observed_hash == fingerprint:
-                unchanged.append(before.id)
+            if before[_S_STATUS] == models.POSTING_OPEN and before[_S_OBSERVED] == fingerprint:
+                unchanged.append(before[_S_ID])
                 continue
         writes.append((record, fingerprint))
     stats.seen_again += len(existing)
@@ -842,7 +856,7 @@ def _write_postings(
         (old_rows if record.source_job_id in existing else new_rows).append(row)
     raced = statements.write(conn, new_rows, old_rows)
 
-    ids = {job_id: row.id for job_id, row in existing.items()}
+    ids = {job_id: row[_S_ID] for job_id, row in existing.items()}
     if new_rows:
         ids.update(statements.ids(conn, [row[_JOB_ID] for row in new_rows]))
     opened_at = {row[_JOB_ID]: row[_OPENED_AT] for row in new_rows} if not ctx.baseline else {}
@@ -865,14 +879,14 @@ def _write_postings(
                 at = opened_at[record.source_job_id]
                 events.append((posting_id, models.EVENT_OPENED, at, ctx.run_id, None))
             continue
-        if before.status == models.POSTING_CLOSED:
+        if before[_S_STATUS] == models.POSTING_CLOSED:
             stats.reopened += 1
             events.append((posting_id, models.EVENT_REOPENED, observed, ctx.run_id, None))
         enrichment_changed = (
             record.enrichment_version is not None
-            and record.enrichment_version != before.enrichment_version
+            and record.enrichment_version != before[_S_VERSION]
         )
-        if before.content_hash != content_hash or enrichment_changed:
+        if before[_S_HASH] != content_hash or enrichment_changed:
             changed.append((posting_id, record))
             replaced.append(posting_id)
     stats.changed += len(changed)
