@@ -380,13 +380,13 @@ def count_role_values(
     return RoleValueCounts(dict(counts), len(with_value) + len(extra_roles))
 
 
-def role_locations(session: Session, roles: Table) -> frozenset[tuple[int, str | None, str | None]]:
+def role_locations(session: Session, roles: Table) -> list[tuple[int, str | None, str | None]]:
     """Distinct ``(role_id, city, country)`` of the locations of every posting of the roles
     (rows with neither a city nor a country left out).
 
     City shares and open roles per country both need them: read once per role table (kept in
     its ``info``) through the ``posting_id`` index, de-duplicated here rather than by a sorting
-    ``UNION`` in SQLite.
+    ``UNION`` in SQLite, in the order read.
     """
     cached = roles.info.get("locations")
     if cached is None:
@@ -394,6 +394,9 @@ def role_locations(session: Session, roles: Table) -> frozenset[tuple[int, str |
             roles, None, PostingLocation.posting_id, PostingLocation.city, PostingLocation.country
         )
         known = or_(PostingLocation.city.is_not(None), PostingLocation.country.is_not(None))
-        cached = frozenset(plain_rows(session, union_all(own.where(known), linked.where(known))))
+        rows = plain_rows(session, union_all(own.where(known), linked.where(known)))
+        # de-duplicated keeping the fetch order: iterating rows in the order they were made
+        # is several times faster than in a set's hash order (memory locality)
+        cached = list(dict.fromkeys(rows))
         roles.info["locations"] = cached
     return cached

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import cast
 
 from sqlalchemy import Table, func, select
@@ -96,9 +97,9 @@ def city_shares_for(session: Session, rf: ResolvedFilter, roles: Table) -> Share
     """Shares of active roles per (city, country) of any of their postings' locations."""
     # distinct (role, city, country): a role counts once per city whichever postings list it
     with_city = [row for row in role_locations(session, roles) if row[1] is not None]
-    counts = Counter((city, country) for _, city, country in with_city)
+    counts = Counter(map(itemgetter(1, 2), with_city))
     rows = [(str(city), country, n) for (city, country), n in counts.items()]
-    base = len({role_id for role_id, _, _ in with_city})
+    base = len(set(map(itemgetter(0), with_city)))
     return _table("city", _active_count(session, rf, roles), base, rows)
 
 
