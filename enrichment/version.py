@@ -12,7 +12,7 @@ from pathlib import Path
 DATA_DIR = Path(__file__).parent / "data"
 
 # Bump when a rule in code changes what enrichment outputs (data changes are hashed below).
-RULES_REVISION = "2"
+RULES_REVISION = "3"
 
 
 def _data_digest() -> str:
