@@ -16,6 +16,7 @@ Roles (postings linked by canonical_id fold into one role):
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from datetime import date, datetime
 
@@ -303,6 +304,19 @@ def test_trend_summary_matches_the_single_functions(session: Session) -> None:
     assert summary.cities == city_shares(session, flt, weeks=5)
     assert summary.skills == skill_counts(session, flt, weeks=5)
     assert summary.open_by_country.open_roles == 0  # R1, R2, R4 are all closed
+
+
+def test_garbage_collector_state_is_restored(session: Session) -> None:
+    """Trend calls pause the cyclic collector while they count, and put it back as it was."""
+    assert gc.isenabled()
+    trend_summary(session, ALL, weeks=5)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        weekly_flow(session, ALL, weeks=5)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_known_values(session: Session) -> None:

@@ -9,7 +9,9 @@ in ``docs/views.md``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -58,15 +60,33 @@ from storage.trends.shares import (
 _T = TypeVar("_T")
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one trend call.
+
+    The counting reads hundreds of thousands of row tuples (no reference cycles among them);
+    each allocation burst would otherwise trigger collections that re-scan them all, about a
+    seventh of the run time at 1M postings. The previous state is restored on exit.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _run(
     session: Session,
     flt: TrendFilter,
     weeks: int,
     query: Callable[[ResolvedFilter, Table], _T],
 ) -> _T:
-    rf = resolve_filter(session, flt, weeks)
-    with active_roles(session, rf) as roles:
-        return query(rf, roles)
+    with _collector_paused():
+        rf = resolve_filter(session, flt, weeks)
+        with active_roles(session, rf) as roles:
+            return query(rf, roles)
 
 
 def weekly_flow(session: Session, flt: TrendFilter, weeks: int = DEFAULT_WEEKS) -> WeeklyFlow:
@@ -149,9 +169,10 @@ def trend_summary(
     companies_limit: int = 10,
 ) -> TrendSummary:
     """All trends for ``flt`` with one validation and one window."""
-    rf = resolve_filter(session, flt, weeks)
-    with active_roles(session, rf) as roles:
-        return _summary(session, rf, roles, skills_limit, companies_limit)
+    with _collector_paused():
+        rf = resolve_filter(session, flt, weeks)
+        with active_roles(session, rf) as roles:
+            return _summary(session, rf, roles, skills_limit, companies_limit)
 
 
 def _summary(
