@@ -7,8 +7,8 @@ The database is generated once (the migrations create the schema, rows are writt
 executemany in one transaction without journal or fsync, the indexes are built after the load)
 and cached under /tmp keyed by size and schema revision; a cached database of an older revision
 is upgraded in place by the migrations instead of rebuilt. The baseline, measured in the same
-run, is a bare ``SELECT count(*) FROM postings``. Printed: each query's best wall and CPU time
-(on one role table, as ``trend_summary`` runs them), then the whole ``trend_summary``, unfiltered
+run, is a full index scan (``BASELINE_SQL``). Printed: each query's best wall and CPU time (on
+one role table, as ``trend_summary`` runs them), then the whole ``trend_summary``, unfiltered
 and filtered, with the machine's load average (the machine may be shared: CPU time is the
 steadier figure). Target: ``trend_summary`` under 2 s at 1M postings / 5M events.
 """
@@ -39,6 +39,7 @@ from storage.trends.roles import active_roles
 from storage.trends.shares import attribute_shares, city_shares_for, skill_counts_for
 
 DATA_VERSION = 2
+BASELINE_SQL = "SELECT count(*) FROM postings WHERE opened_at IS NOT NULL"
 END = datetime(2026, 3, 2, 6, 0)
 WEEKS = 104
 SOURCES = 50
@@ -288,7 +289,8 @@ def main() -> None:
     filtered = TrendFilter(country="DE", role_family="ml-engineer")
     load_before = os.getloadavg()[0]
     with Session(engine) as session:
-        count = partial(session.connection().exec_driver_sql, "SELECT count(*) FROM postings")
+        # a real full scan: a bare count(*) only sums b-tree page counts (about 1 ms)
+        count = partial(session.connection().exec_driver_sql, BASELINE_SQL)
         baseline = min(timed(count) for _ in range(args.repeat))
         results = {}
         for label, flt in (
@@ -305,7 +307,7 @@ def main() -> None:
         f"schema {head_revision()}; {os.cpu_count()} CPUs, 1-min load average "
         f"{load_before:.2f} before, {load_after:.2f} after)"
     )
-    print(f"baseline SELECT count(*) FROM postings: {baseline:.3f} s")
+    print(f"baseline {BASELINE_SQL}: {baseline:.3f} s")
     for label, (times, cpu, parts) in results.items():
         print(f"{label}: per query, best of {args.repeat} (wall / CPU seconds)")
         for name, (wall, cpu_part) in parts.items():
