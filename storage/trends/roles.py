@@ -26,6 +26,7 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     DateTime,
+    Index,
     Integer,
     MetaData,
     Select,
@@ -58,7 +59,10 @@ def _role_table() -> Table:
     return Table(
         f"trend_roles_{next(_names)}",
         MetaData(),
-        Column("role_id", Integer, primary_key=True),
+        # not the primary key: rows arrive in closed_at order, and inserting them into a rowid
+        # b-tree in that random key order costs several times the scan; the unique index on
+        # role_id is built once the candidates are in (see active_roles)
+        Column("role_id", Integer, nullable=False),
         Column("opened_at", DateTime, nullable=False),
         Column("closed_at", DateTime),
         Column("left_censored", Integer, nullable=False),
@@ -237,6 +241,7 @@ def active_roles(session: Session, rf: ResolvedFilter) -> Iterator[Table]:
     try:
         columns = list(table.c.keys())
         connection.execute(insert(table).from_select(columns, _canonical_candidates(rf)))
+        Index(f"{table.name}_role", table.c.role_id, unique=True).create(connection)
         connection.execute(_mark_linked(table))
         connection.execute(
             insert(table).from_select(columns, _roles_reached_through_links(rf, table))
