@@ -39,10 +39,6 @@ WINDOW_COLUMNS = [
 CANONICAL_COLUMNS = ["canonical_id", "opened_at", "closed_at", "left_censored", "country"]
 
 
-def _partial(condition: str) -> dict[str, sa.TextClause]:
-    return {"sqlite_where": sa.text(condition), "postgresql_where": sa.text(condition)}
-
-
 def upgrade() -> None:
     op.drop_index("ix_postings_closed_at", table_name="postings")
     op.create_index("ix_postings_window", "postings", WINDOW_COLUMNS)
@@ -51,7 +47,8 @@ def upgrade() -> None:
         "ix_postings_canonical",
         "postings",
         CANONICAL_COLUMNS,
-        **_partial("canonical_id IS NOT NULL"),
+        sqlite_where=sa.text("canonical_id IS NOT NULL"),
+        postgresql_where=sa.text("canonical_id IS NOT NULL"),
     )
     op.drop_index("ix_posting_locations_posting", table_name="posting_locations")
     op.create_index(
@@ -67,9 +64,14 @@ def downgrade() -> None:
         "ix_postings_canonical",
         "postings",
         ["canonical_id"],
-        **_partial("canonical_id IS NOT NULL"),
+        sqlite_where=sa.text("canonical_id IS NOT NULL"),
+        postgresql_where=sa.text("canonical_id IS NOT NULL"),
     )
     op.drop_index("ix_postings_window", table_name="postings")
     op.create_index(
-        "ix_postings_closed_at", "postings", ["closed_at"], **_partial("closed_at IS NOT NULL")
+        "ix_postings_closed_at",
+        "postings",
+        ["closed_at"],
+        sqlite_where=sa.text("closed_at IS NOT NULL"),
+        postgresql_where=sa.text("closed_at IS NOT NULL"),
     )
