@@ -18,6 +18,7 @@ demo: install
 
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy crawler enrichment storage jobtrends
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: install
