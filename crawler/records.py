@@ -89,9 +89,12 @@ class EnrichmentHook:
             record.role_family = found.role_family
             record.remote = record.remote or found.remote
             record.enrichment_version = self._version
-            # structured parts without a city (Lever gives a country only) yield to the
-            # enricher's places, which carry the city
-            if found.locations and not any(loc.city for loc in record.locations):
+            # the enricher's places win when they name a city: they carry the gazetteer's
+            # English name ("Bruxelles" -> Brussels), so one city is one bucket in the trends
+            # and cross-posted copies share it; structured parts without a city (Lever gives a
+            # country only) yield to them too
+            if any(m.city for m in found.locations) or (
+                    found.locations and not any(loc.city for loc in record.locations)):
                 record.locations = [LocationRecord(city=m.city, region=m.region,
                                                    country=m.country, raw=m.raw)
                                     for m in found.locations]
