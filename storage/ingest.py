@@ -73,10 +73,13 @@ _OBSERVED_COLUMNS = (
     "url", "title", "title_normalized", "company_id", "company_name_raw", "description_text",
     "content_hash", "date_posted_raw", "date_posted", "valid_through_raw", "valid_through",
     "location_raw", "employment_type_raw", "seniority_raw", "salary_min", "salary_max",
-    "salary_currency", "salary_period", "country", "remote", "observed_hash",
+    "salary_currency", "salary_period", "observed_hash",
 )  # fmt: skip
 # Columns enrichment fills: kept when an unenriched record repeats unchanged content.
 _ENRICHMENT_COLUMNS = ("language", "seniority", "employment_type", "role_family")
+# Columns the source gives but enrichment may complete (a country read from the posting's own
+# city, a work mode read from its text): kept, like the enrichment, in that case too.
+_COMPLETED_COLUMNS = ("country", "remote")
 # What the observation fingerprint covers: every record field a posting row is made of. The
 # fields of the content hash are taken as they are, so an unchanged posting is recognised
 # without hashing its description.
@@ -479,7 +482,7 @@ def _upsert_statement(conn: Connection) -> UpsertInsert:
         excluded.content_hash == _postings.c.content_hash,
     )
     set_: dict[str, Any] = {name: excluded[name] for name in _OBSERVED_COLUMNS}
-    for name in (*_ENRICHMENT_COLUMNS, "enrichment_version"):
+    for name in (*_ENRICHMENT_COLUMNS, *_COMPLETED_COLUMNS, "enrichment_version"):
         set_[name] = case((keep_enrichment, _postings.c[name]), else_=excluded[name])
     set_.update(
         # concurrent processes may write a slightly older observation last: keep the newest

@@ -122,6 +122,25 @@ def test_unenriched_repeat_keeps_enrichment(engine: Engine) -> None:
     assert ingest_hashes(engine, ["a", "zzz"]) == {"a": (record("a").content_hash, "1")}
 
 
+def test_unenriched_repeat_keeps_the_country_and_work_mode_enrichment_completed(
+    engine: Engine,
+) -> None:
+    # enrichment read NL and "hybrid" from the posting itself; the source's own values are a
+    # default country and nothing: an unchanged, unenriched repeat must not revert them
+    crawl(engine, T0, [record("a", country="NL", remote="hybrid")])
+    bare = record("a", country="BE", remote=None, enrichment_version=None, role_family=None)
+    crawl(engine, T0 + WEEK, [bare])
+    with Session(engine) as session:
+        posting = session.scalars(select(models.Posting)).one()
+        assert (posting.country, posting.remote) == ("NL", "hybrid")
+    # changed content is re-enriched, and then the new values are taken
+    moved = record("a", description_text="Now remote.", country="BE", remote="remote")
+    crawl(engine, T0 + 2 * WEEK, [moved])
+    with Session(engine) as session:
+        posting = session.scalars(select(models.Posting)).one()
+        assert (posting.country, posting.remote) == ("BE", "remote")
+
+
 def ingest_hashes(engine: Engine, ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
     with Session(engine) as session:
         return ingest.known_content_hashes(session, "acme", ids)
