@@ -7,12 +7,16 @@ PostgreSQL tests skip when the server is unreachable, except when
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
+
+from storage import schema
+from storage.db import make_engine
 
 POSTGRES_URL = os.environ.get(
     "JOBTRENDS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -77,3 +81,24 @@ def redis_url() -> str:
     except Exception as exc:  # noqa: BLE001
         _unavailable("Redis", exc)
     return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated once per session; each test gets a copy (fast setup)."""
+    path = tmp_path_factory.mktemp("migrated") / "template.db"
+    schema.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def migrated_engine(db_url: str, migrated_sqlite_file: Path) -> Iterator[Engine]:
+    """An engine on a fully migrated database of each backend (see ``db_url``)."""
+    if db_url.startswith("sqlite:///"):
+        shutil.copyfile(migrated_sqlite_file, db_url.removeprefix("sqlite:///"))
+        eng = make_engine(db_url)
+    else:
+        eng = make_engine(db_url)
+        schema.upgrade(eng)
+    yield eng
+    eng.dispose()

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from storage import dedup, ingest, models, schema
+from storage import dedup, ingest, models
 from storage.companies import normalize_company_name, normalize_title
-from storage.db import make_engine
 from storage.lifecycle import reconcile
 from storage.records import LocationRecord, PostingRecord
 
@@ -26,24 +22,9 @@ DESCRIPTION = (
 )
 
 
-@pytest.fixture(scope="session")
-def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite database migrated once per session; each test gets a copy (fast setup)."""
-    path = tmp_path_factory.mktemp("migrated") / "template.db"
-    schema.upgrade(f"sqlite:///{path}")
-    return path
-
-
 @pytest.fixture
-def engine(db_url: str, migrated_sqlite_file: Path) -> Iterator[Engine]:
-    if db_url.startswith("sqlite:///"):
-        shutil.copyfile(migrated_sqlite_file, db_url.removeprefix("sqlite:///"))
-        eng = make_engine(db_url)
-    else:
-        eng = make_engine(db_url)
-        schema.upgrade(eng)
-    yield eng
-    eng.dispose()
+def engine(migrated_engine: Engine) -> Engine:
+    return migrated_engine
 
 
 def posting(job_id: str, **overrides: Any) -> PostingRecord:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,24 +22,9 @@ def week(n: int) -> datetime:
     return T0 + n * WEEK
 
 
-@pytest.fixture(scope="session")
-def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite database migrated once per session; each test gets a copy (fast setup)."""
-    path = tmp_path_factory.mktemp("migrated") / "template.db"
-    schema.upgrade(f"sqlite:///{path}")
-    return path
-
-
 @pytest.fixture
-def engine(db_url: str, migrated_sqlite_file: Path) -> Iterator[Engine]:
-    if db_url.startswith("sqlite:///"):
-        shutil.copyfile(migrated_sqlite_file, db_url.removeprefix("sqlite:///"))
-        eng = make_engine(db_url)
-    else:
-        eng = make_engine(db_url)
-        schema.upgrade(eng)
-    yield eng
-    eng.dispose()
+def engine(migrated_engine: Engine) -> Engine:
+    return migrated_engine
 
 
 def crawl(

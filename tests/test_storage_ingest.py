@@ -2,42 +2,23 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
-from storage import ingest, models, schema
-from storage.db import make_engine
+from storage import ingest, models
 from storage.records import LocationRecord, PostingRecord, SkillRecord
 
 T0 = datetime(2026, 3, 2, 9, 0)
 WEEK = timedelta(days=7)
 
 
-@pytest.fixture(scope="session")
-def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite database migrated once per session; each test gets a copy (fast setup)."""
-    path = tmp_path_factory.mktemp("migrated") / "template.db"
-    schema.upgrade(f"sqlite:///{path}")
-    return path
-
-
 @pytest.fixture
-def engine(db_url: str, migrated_sqlite_file: Path) -> Iterator[Engine]:
-    if db_url.startswith("sqlite:///"):
-        shutil.copyfile(migrated_sqlite_file, db_url.removeprefix("sqlite:///"))
-        eng = make_engine(db_url)
-    else:
-        eng = make_engine(db_url)
-        schema.upgrade(eng)
-    yield eng
-    eng.dispose()
+def engine(migrated_engine: Engine) -> Engine:
+    return migrated_engine
 
 
 def record(job_id: str, **overrides: Any) -> PostingRecord:
