@@ -352,18 +352,30 @@ def _confirm_suspect(
         f"{suspect.open_before} open before this run; saw {suspect.postings_seen} postings of "
         f"{suspect.open_before} open before"
     )
+    _promote_to_complete(conn, suspect, confirming.source, detail, confirming.id, params, report)
+    report.runs_confirmed += 1
+
+
+def _promote_to_complete(
+    conn: Connection,
+    run: Any,
+    source: str,
+    detail: str,
+    event_run_id: int,
+    params: _Params,
+    report: ReconcileReport,
+) -> None:
+    """Store ``run`` as complete after all, and count its misses at its own time (the events
+    name ``event_run_id``: the run whose reconcile decided it)."""
     conn.execute(
         update(runs)
-        .where(runs.c.id == suspect.id)
+        .where(runs.c.id == run.id)
         .values(status=models.RUN_COMPLETE, status_detail=detail)
     )
     report.verdicts.append(
-        RunVerdict(suspect.id, confirming.source, suspect.observed_at, models.RUN_COMPLETE, detail)
+        RunVerdict(run.id, source, run.observed_at, models.RUN_COMPLETE, detail)
     )
-    report.runs_confirmed += 1
-    _count_misses_and_close(
-        conn, confirming.id, suspect.source_id, suspect.observed_at, params.k, report
-    )
+    _count_misses_and_close(conn, event_run_id, run.source_id, run.observed_at, params.k, report)
 
 
 def _rejudge_trailing_runs(conn: Connection, params: _Params, report: ReconcileReport) -> None:
@@ -408,16 +420,8 @@ def _rejudge_trailing_runs(conn: Connection, params: _Params, report: ReconcileR
             f"{detail} (re-judged with min_seen_share={params.min_seen_share:g}, "
             f"max_error_rate={params.max_error_rate:g})"
         )
-        conn.execute(
-            update(runs)
-            .where(runs.c.id == row.id)
-            .values(status=models.RUN_COMPLETE, status_detail=detail)
-        )
-        report.verdicts.append(
-            RunVerdict(row.id, row.source, row.observed_at, models.RUN_COMPLETE, detail)
-        )
+        _promote_to_complete(conn, row, row.source, detail, row.id, params, report)
         report.runs_rejudged += 1
-        _count_misses_and_close(conn, row.id, row.source_id, row.observed_at, params.k, report)
 
 
 def _abandon_overtaken_runs(conn: Connection, now: datetime, report: ReconcileReport) -> None:
