@@ -122,6 +122,25 @@ class ObservationOrderError(ValueError):
         )
 
 
+def check_observation_order(
+    session: Session, source_names: Sequence[str], observed_at: datetime
+) -> None:
+    """Raise :class:`ObservationOrderError` for the first of ``source_names`` whose latest
+    crawl run is newer than ``observed_at`` (unknown sources pass)."""
+    observed = as_naive_utc(observed_at)
+    assert observed is not None
+    rows = session.connection().execute(
+        select(_sources.c.name, func.max(_runs.c.observed_at))
+        .join(_runs, _runs.c.source_id == _sources.c.id)
+        .where(_sources.c.name.in_(list(source_names)))
+        .group_by(_sources.c.name)
+    )
+    latest = dict(rows.all())
+    for name in source_names:
+        if name in latest and observed < latest[name]:
+            raise ObservationOrderError(name, observed, latest[name])
+
+
 @dataclass
 class UpsertStats:
     """What one :func:`upsert_postings` call did."""
@@ -316,11 +335,7 @@ def start_crawl_run(
     source_id = conn.execute(
         select(_sources.c.id).where(_sources.c.name == source_name)
     ).scalar_one()
-    latest = conn.execute(
-        select(func.max(_runs.c.observed_at)).where(_runs.c.source_id == source_id)
-    ).scalar_one()
-    if latest is not None and observed < latest:
-        raise ObservationOrderError(source_name, observed, latest)
+    check_observation_order(session, [source_name], observed)
     open_before = conn.execute(
         select(func.count())
         .select_from(_postings)

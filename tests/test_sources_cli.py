@@ -45,3 +45,39 @@ def test_check_reports_config_errors_with_exit_2(tmp_path: Path) -> None:
     proc = run_cli("sources", "check", "--sources", str(sources), cwd=tmp_path)
     assert proc.returncode == 2
     assert "sources.toml:3: source 'a': missing key 'site'" in proc.stderr.replace("\n", "")
+
+
+def test_crawl_refuses_an_older_observation_before_fetching(mockserver: MockServer,  # noqa: F811
+                                                            tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from storage import schema
+    from storage.db import make_engine
+    from storage.ingest import start_crawl_run
+    from storage.models import CrawlRun
+
+    url = f"sqlite:///{tmp_path / 'jobtrends.db'}"
+    schema.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session, session.begin():
+        start_crawl_run(session, "acme-order", kind="greenhouse",
+                        observed_at=datetime(2026, 3, 2, 9))
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[[source]]\nname = "acme-order"\nkind = "greenhouse"\nboard = "acme"\n'
+                       f'base_url = "{mockserver.url}/fail500/order-check"\n', encoding="utf-8")
+
+    result = run_cli("--db", url, "crawl", "--sources", str(sources),
+                     "--observed-at", "2026-02-23T09:00:00Z", cwd=tmp_path,
+                     env={"COLUMNS": "200"})
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "source 'acme-order'" in result.stderr and "2026-03-02 09:00:00" in result.stderr
+    # refused before any request (the mock server counts every hit under /fail500/), and
+    # nothing recorded
+    assert not [k for k in mockserver.state.hits if "order-check" in k]
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(CrawlRun)) == 1
+    engine.dispose()

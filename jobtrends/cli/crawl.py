@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from crawler.crawlrun import RunFigures
 from crawler.endpoints import first_url
@@ -35,6 +36,7 @@ from jobtrends.cli.common import (
 )
 from jobtrends.cli.db import database_errors, require_current_schema
 from storage import schema
+from storage.ingest import ObservationOrderError, check_observation_order
 
 SourcesOption = Annotated[
     Path, typer.Option("--sources", help="The sources file (TOML, one [[source]] per source).")
@@ -102,7 +104,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Crawl sources, enrich and store their postings, then reconcile lifecycles.
 
-        Exits with 4 when some source did not crawl completely (its postings stay open).
+        Exits with 4 when some source did not crawl completely (its postings stay open), and
+        with 2, before fetching anything, when --observed-at is older than a stored crawl of a
+        chosen source.
         """
         from crawler.runner import SourceOutcome, crawl_settings, crawl_sources, reconcile_runs
 
@@ -122,6 +126,11 @@ def register(app: typer.Typer) -> None:
             if schema.current_revision(engine) is None:
                 schema.upgrade(engine)  # a fresh database: create the schema
             require_current_schema(engine, state)
+            with Session(engine) as session:
+                try:
+                    check_observation_order(session, [s.name for s in chosen], observed)
+                except ObservationOrderError as exc:
+                    raise fail(str(exc), EXIT_USAGE) from None
         crawl_config = crawl_settings(db_url=state.url, observed_at=observed,
                                       redis_url=redis_url, overrides=overrides)
         progress = Progress(TextColumn("[bold]crawling"), BarColumn(),
