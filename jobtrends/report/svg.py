@@ -38,6 +38,28 @@ def _nice_max(value: float) -> float:
     return float(10 * magnitude)
 
 
+def _open_svg(width: int, height: int, title: str) -> list[str]:
+    """The opening tag and accessible title every chart starts with."""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" {FONT}>',
+        f"<title>{escape(title)}</title>",
+    ]
+
+
+def _gridlines(left: int, right: int, top: int, plot_h: float, top_value: float) -> list[str]:
+    """Horizontal lines at 0, half and the top of the value axis, each labelled."""
+    lines = []
+    for frac in (0.0, 0.5, 1.0):
+        y = top + plot_h * (1 - frac)
+        lines.append(
+            f'<line x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e7eb"/>'
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{escape(format(top_value * frac, 'g'))}</text>"
+        )
+    return lines
+
+
 def horizontal_bars(bars: Sequence[Bar], *, title: str, max_value: float | None = None,
                     width: int = 640, label_width: int = 170) -> Markup:
     """One bar per row, the label on the left and a note on the right."""
@@ -46,9 +68,7 @@ def horizontal_bars(bars: Sequence[Bar], *, title: str, max_value: float | None 
     scale_max = max_value or max((b.value for b in bars), default=1.0) or 1.0
     plot_w = width - label_width - 110
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" {FONT}>',
-        f"<title>{escape(title)}</title>",
+        *_open_svg(width, height, title),
     ]
     if not bars:
         parts.append(f'<text x="8" y="{top + 14}" fill="{MUTED}">no data</text>')
@@ -80,21 +100,13 @@ def weekly_flow_chart(weeks: Sequence[tuple[str, int, int, bool]], *, title: str
     slot = plot_w / max(len(weeks), 1)
     bar_w = max(2.0, slot * 0.36)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" {FONT}>',
-        f"<title>{escape(title)}</title>",
+        *_open_svg(width, height, title),
         f'<rect x="{left}" y="6" width="10" height="10" fill="{OPENED}"/>'
         f'<text x="{left + 14}" y="15">opened</text>'
         f'<rect x="{left + 70}" y="6" width="10" height="10" fill="{CLOSED}"/>'
         f'<text x="{left + 84}" y="15">closed</text>',
     ]
-    for frac in (0.0, 0.5, 1.0):
-        y = top + plot_h * (1 - frac)
-        parts.append(
-            f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e7eb"/>'
-            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{escape(format(top_value * frac, 'g'))}</text>"
-        )
+    parts.extend(_gridlines(left, width - 10, top, plot_h, top_value))
     for i, (label, opened, closed, tracked) in enumerate(weeks):
         x = left + i * slot + slot * 0.14
         for j, (value, colour) in enumerate(((opened, OPENED), (closed, CLOSED))):
@@ -129,19 +141,11 @@ def histogram_chart(bins: Sequence[tuple[int, int, int]], *, title: str,
     top_value = _nice_max(max((c for _, _, c in bins), default=1))
     slot = plot_w / max(len(bins), 1)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" {FONT}>',
-        f"<title>{escape(title)}</title>",
+        *_open_svg(width, height, title),
     ]
     if not bins:
         parts.append(f'<text x="{left}" y="{top + 20}" fill="{MUTED}">no closed roles yet</text>')
-    for frac in (0.0, 0.5, 1.0):
-        y = top + plot_h * (1 - frac)
-        parts.append(
-            f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e7eb"/>'
-            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{escape(format(top_value * frac, 'g'))}</text>"
-        )
+    parts.extend(_gridlines(left, width - 10, top, plot_h, top_value))
     for i, (start, end, count) in enumerate(bins):
         h = plot_h * count / top_value
         x = left + i * slot + 1
