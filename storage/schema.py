@@ -6,6 +6,7 @@ jobtrends can create or upgrade a database with :func:`upgrade`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -32,22 +33,34 @@ def _engine(engine_or_url: Engine | str) -> tuple[Engine, bool]:
     return make_engine(engine_or_url), True
 
 
+def _migrate(
+    engine_or_url: Engine | str,
+    step: Callable[[Config, str], None],
+    revision: str,
+    *,
+    lock: bool,
+) -> str | None:
+    """Run the Alembic ``step`` to ``revision`` in one transaction; return the revision reached."""
+    engine, owned = _engine(engine_or_url)
+    try:
+        config = alembic_config()
+        with engine.begin() as connection:
+            if lock:
+                _lock_for_migration(connection)
+            config.attributes["connection"] = connection
+            step(config, revision)
+        return current_revision(engine)
+    finally:
+        if owned:
+            engine.dispose()
+
+
 def upgrade(engine_or_url: Engine | str, revision: str = "head") -> str | None:
     """Apply migrations up to ``revision`` (default: the newest); return the revision reached.
 
     Stored rows are kept: every migration must carry existing data forward.
     """
-    engine, owned = _engine(engine_or_url)
-    try:
-        config = alembic_config()
-        with engine.begin() as connection:
-            _lock_for_migration(connection)
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
-        return current_revision(engine)
-    finally:
-        if owned:
-            engine.dispose()
+    return _migrate(engine_or_url, command.upgrade, revision, lock=True)
 
 
 # Any constant: concurrent upgrades of one PostgreSQL database take turns on it.
@@ -68,16 +81,7 @@ def _lock_for_migration(connection: Connection) -> None:
 
 def downgrade(engine_or_url: Engine | str, revision: str) -> str | None:
     """Revert migrations down to ``revision`` (``"base"`` drops every table); tests, repairs."""
-    engine, owned = _engine(engine_or_url)
-    try:
-        config = alembic_config()
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, revision)
-        return current_revision(engine)
-    finally:
-        if owned:
-            engine.dispose()
+    return _migrate(engine_or_url, command.downgrade, revision, lock=False)
 
 
 def current_revision(engine: Engine) -> str | None:
