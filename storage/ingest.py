@@ -652,21 +652,30 @@ class _Statements:
 
     def write(
         self, conn: Connection, new: list[tuple[Any, ...]], old: list[tuple[Any, ...]]
-    ) -> bool:
+    ) -> tuple[bool, Sequence[int] | None]:
         """Upsert posting rows: ``new`` ones the batch lookup did not find, ``old`` ones it did.
 
-        True when some ``new`` posting may have been stored already (by another process since
-        the lookup), so that its children may exist too: on SQLite when the insert skipped
-        rows, elsewhere always (the count is not known).
+        Returns ``(raced, new_ids)``. ``raced`` is true when some ``new`` posting may have been
+        stored already (by another process since the lookup), so that its children may exist
+        too: on SQLite when the insert skipped rows, elsewhere always (the count is not known).
+        ``new_ids`` are the ids of the ``new`` rows in order when the insert itself tells them,
+        else None (look them up).
         """
         if self.new_postings is None:
             self.postings.execute(conn, new + old)
-            return bool(new)
-        raced = self.new_postings.execute(conn, new) != len(new)
-        if raced:
-            self.postings.execute(conn, new)
+            return bool(new), None
+        new_ids: Sequence[int] | None = None
+        if new:
+            before = conn.exec_driver_sql("SELECT max(id) FROM postings").scalar() or 0
+            raced = self.new_postings.execute(conn, new) != len(new)
+            if raced:
+                self.postings.execute(conn, new)
+            else:
+                new_ids = _inserted_ids(conn, before, len(new))
+        else:
+            raced = False
         self.postings.execute(conn, old)
-        return raced
+        return raced, new_ids
 
     def posting_row(
         self,
@@ -723,6 +732,22 @@ class _Statements:
             _clip(record.role_family, 50),
             _clip(record.enrichment_version, 40),
         )
+
+
+def _inserted_ids(conn: Connection, before: int, count: int) -> Sequence[int] | None:
+    """On SQLite, the ids of the ``count`` rows just inserted into postings by one executemany,
+    when they are certainly ``before + 1 ... before + count`` (``before``: the largest id read
+    just before the insert); else None.
+
+    SQLite gives a new row the largest rowid plus one, and the insert holds the write lock from
+    its first row to the commit, so the rows of one executemany get consecutive ids. Their last
+    id equals ``before + count`` only when nothing was inserted between the read and the insert
+    and no rowid was picked at random (which SQLite does once the largest rowid is taken).
+    """
+    last = conn.exec_driver_sql("SELECT last_insert_rowid()").scalar()
+    if last != before + count:
+        return None
+    return range(before + 1, last + 1)
 
 
 def _company_ids(
@@ -872,10 +897,12 @@ def _write_postings(
         hashes.append(content_hash)
         row = statements.posting_row(record, company_ids, content_hash, fingerprint)
         (old_rows if record.source_job_id in existing else new_rows).append(row)
-    raced = statements.write(conn, new_rows, old_rows)
+    raced, new_ids = statements.write(conn, new_rows, old_rows)
 
     ids = {job_id: row[_S_ID] for job_id, row in existing.items()}
-    if new_rows:
+    if new_ids is not None:
+        ids.update(zip([row[_JOB_ID] for row in new_rows], new_ids, strict=True))
+    elif new_rows:
         ids.update(statements.ids(conn, [row[_JOB_ID] for row in new_rows]))
     opened_at = {row[_JOB_ID]: row[_OPENED_AT] for row in new_rows} if not ctx.baseline else {}
 

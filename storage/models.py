@@ -116,13 +116,14 @@ class Posting(Base):
     __table_args__ = (
         UniqueConstraint("source_id", "source_job_id", name="uq_postings_source_job"),
         Index("ix_postings_status_country", "status", "country"),
-        Index("ix_postings_opened_at", "opened_at"),
         # covering, for the trend queries: the roles active in a window ("closed_at IS NULL OR
         # closed_at >= ?") and every attribute of a role row come from this index alone; it
-        # also serves "closed_at >= ?" lookups (its leading column)
+        # also serves "closed_at >= ?" lookups (its leading column). id second: a new (open)
+        # posting's entry goes to the end of the open range, not to a random page
         Index(
             "ix_postings_window",
             "closed_at",
+            "id",
             "opened_at",
             "canonical_id",
             "left_censored",

@@ -60,15 +60,15 @@ class PostingRecord:
     @property
     def content_hash(self) -> str:
         """Hash of what enrichment reads: a changed hash means the posting must be re-enriched."""
-        h = hashlib.sha256()
-        for part in (
+        # each part followed by a unit separator, hashed in one call
+        parts = (
             self.title,
             self.description_text,
             self.location_raw,
             self.employment_type_raw,
             self.seniority_raw,
             self.company_name,
-        ):
-            h.update((part or "").encode("utf-8"))
-            h.update(b"\x1f")
-        return h.hexdigest()
+            "",
+        )
+        text = "\x1f".join([part or "" for part in parts])
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, literal, select
 from sqlalchemy.orm import Session
 
 from storage import ingest, models
@@ -410,3 +410,82 @@ def test_an_identical_recrawl_writes_no_posting_rows(engine: Engine) -> None:
     assert sum(1 for s in statements if s.startswith("UPDATE postings")) == 1
     statements = count_statements(engine, [record(str(i), title="changed") for i in range(10)])
     assert posting_upserts(statements) == 1
+
+
+def test_content_hash_is_the_digest_stored_by_earlier_versions() -> None:
+    """Stored hashes stay valid: a different digest would re-enrich every stored posting."""
+    posting = PostingRecord(
+        source_job_id="1",
+        title="Ingénieur données",
+        description_text="Développer des pipelines\nen Python",
+        location_raw="Bruxelles",
+        company_name="Acme SA",
+    )
+    assert posting.content_hash == (
+        "7e2b04cd6da50600bd85c6ec55768d037b6f3c0746fd6d4cf37d5cf8ac1db30b"
+    )
+    assert PostingRecord(source_job_id="2", title="x").content_hash == (
+        "50238902996efea71f931d4289019fc42b6a2a3be827984c8fc7bd390948fb76"
+    )
+
+
+def children_by_job_id(engine: Engine) -> dict[str, tuple[list[str | None], list[str]]]:
+    """Each posting's cities and skill names, by source_job_id."""
+    out: dict[str, tuple[list[str | None], list[str]]] = {}
+    with engine.connect() as conn:
+        for job_id, posting_id in conn.execute(
+            select(models.Posting.source_job_id, models.Posting.id)
+        ):
+            cities = conn.scalars(
+                select(models.PostingLocation.city)
+                .where(models.PostingLocation.posting_id == posting_id)
+                .order_by(models.PostingLocation.city)
+            ).all()
+            skills = conn.scalars(
+                select(models.Skill.name)
+                .join(models.PostingSkill)
+                .where(models.PostingSkill.posting_id == posting_id)
+                .order_by(models.Skill.name)
+            ).all()
+            out[job_id] = (list(cities), list(skills))
+    return out
+
+
+@pytest.mark.parametrize("before", ["plain", "newest_deleted", "largest_rowid_taken"])
+def test_children_of_new_postings_belong_to_them(engine: Engine, before: str) -> None:
+    """New postings' ids come from the insert itself on SQLite when they are certain: with or
+    without a gap after the largest id, and when SQLite picks random ids (the largest possible
+    id is taken, so the lookup is used instead), every location and skill lands on its own
+    posting."""
+
+    def distinct(i: int) -> PostingRecord:
+        return record(
+            f"p{i}",
+            locations=[LocationRecord(f"City {i}")],
+            skills=[SkillRecord(f"Skill {i}"), SkillRecord(f"Other {i % 3}")],
+        )
+
+    crawl(engine, T0, [distinct(i) for i in range(5)])
+    postings = models.Posting.__table__
+    with engine.begin() as conn:
+        newest_id = conn.scalars(
+            select(models.Posting.id).order_by(models.Posting.id.desc())
+        ).first()
+        if before == "newest_deleted":
+            for model in (models.PostingLocation, models.PostingSkill, models.PostingEvent):
+                conn.execute(model.__table__.delete().where(model.posting_id == newest_id))
+            conn.execute(postings.delete().where(postings.c.id == newest_id))
+        elif before == "largest_rowid_taken":  # a copy of the newest posting at that id
+            largest = 2**63 - 1 if conn.dialect.name == "sqlite" else 2**31 - 1  # INTEGER there
+            columns = [c for c in postings.c if c.name not in ("id", "source_job_id")]
+            copy = select(literal(largest), literal("taken"), *columns).where(
+                postings.c.id == newest_id
+            )
+            names = ["id", "source_job_id", *(c.name for c in columns)]
+            conn.execute(postings.insert().from_select(names, copy))
+    crawl(engine, T0 + WEEK, [distinct(i) for i in range(3, 2600)])  # three batches, mostly new
+    children = children_by_job_id(engine)
+    assert children.pop("taken", ([], [])) == ([], [])
+    assert len(children) == 2600
+    for i in range(2600):
+        assert children[f"p{i}"] == ([f"City {i}"], sorted([f"Other {i % 3}", f"Skill {i}"]))
