@@ -10,6 +10,8 @@ then ``reconcile`` of both runs (timed, for scale), and the baseline: the same p
 ready-made, through the raw sqlite3 cursor's executemany, 1,000 per call, into a bare table of
 the same columns with no key, constraint or index (the floor an upsert cannot beat).
 Record generation is not timed. ``--no-children`` leaves out locations and skills.
+``--stages`` also splits the first crawl's time into SQLite statements (per table), commits and
+the rest (Python: fingerprints, row building, lookups' own overhead).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import argparse
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -88,6 +90,42 @@ def timed_crawl(
     return elapsed
 
 
+class StageClock:
+    """Seconds spent in each prepared insert (by table) and in commits, while installed."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._restore: list[Callable[[], None]] = []
+
+    def _wrap(self, owner: type, name: str, label: Callable[[object], str]) -> None:
+        original = getattr(owner, name)
+        seconds = self.seconds
+
+        def timed(this: object, *args: object) -> object:
+            began = time.perf_counter()
+            try:
+                return original(this, *args)
+            finally:
+                key = label(this)
+                seconds[key] = seconds.get(key, 0.0) + time.perf_counter() - began
+
+        setattr(owner, name, timed)
+        self._restore.append(lambda: setattr(owner, name, original))
+
+    def __enter__(self) -> StageClock:
+        def table(statement: object) -> str:
+            assert isinstance(statement, ingest.PreparedInsert)
+            return f"insert {statement.statement.table.name}"
+
+        self._wrap(ingest.PreparedInsert, "execute", table)
+        self._wrap(Session, "commit", lambda _: "commit")
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for restore in reversed(self._restore):
+            restore()
+
+
 def timed_reconcile(engine: Engine) -> tuple[float, str]:
     with Session(engine) as session:
         began = time.perf_counter()
@@ -153,6 +191,9 @@ def main() -> None:
         "--no-children", action="store_true", help="postings without locations and skills"
     )
     parser.add_argument(
+        "--stages", action="store_true", help="split the first crawl's time by statement"
+    )
+    parser.add_argument(
         "--cache-mb",
         type=int,
         default=0,
@@ -167,7 +208,8 @@ def main() -> None:
             pragma = f"PRAGMA cache_size=-{args.cache_mb * 1024}"
             event.listen(engine, "connect", lambda dbapi, _: dbapi.execute(pragma))
         schema.upgrade(engine)
-        first = timed_crawl(engine, n, args.per_call, children, T0)
+        with StageClock() as clock:
+            first = timed_crawl(engine, n, args.per_call, children, T0)
         again = timed_crawl(engine, n, args.per_call, children, T0 + timedelta(days=7))
         reconciled, summary = timed_reconcile(engine)
         baseline = timed_baseline(engine, n, args.per_call, children)
@@ -176,6 +218,11 @@ def main() -> None:
     print(f"SQLite{cache}, {n:,} postings, batches of {ingest.BATCH_SIZE:,}, "
           f"{'1 location + 2 skills each' if children else 'no locations/skills'}")  # fmt: skip
     print(f"  first crawl (insert path): {n / first:>10,.0f} upserts/s  ({first:.1f} s)")
+    if args.stages:
+        for stage, seconds in sorted(clock.seconds.items(), key=lambda kv: -kv[1]):
+            print(f"      {stage:<24} {seconds:6.1f} s")
+        rest = first - sum(clock.seconds.values())
+        print(f"      {'the rest (Python)':<24} {rest:6.1f} s")
     print(f"  re-crawl    (update path): {n / again:>10,.0f} upserts/s  ({again:.1f} s)")
     print(f"  baseline bare executemany: {n / baseline:>10,.0f} rows/s     ({baseline:.1f} s)")
     print(f"  reconcile both runs      : {reconciled:.1f} s ({summary})")
