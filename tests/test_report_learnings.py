@@ -12,6 +12,8 @@ from jobtrends.report.data import (
     CountryRow,
     ShareRow,
     ShareSection,
+    SkillRow,
+    SkillsSection,
     TimeToFillSection,
     WeeklyFlowSection,
     WeekRow,
@@ -136,3 +138,30 @@ def test_partial_last_week_is_not_compared() -> None:
     assert result is not None and "steady" in result.text
     peaked = WeeklyFlowSection((*weeks[:-1], partial), 80, 0, 80, partial.week, None, ())
     assert learnings.peak_week(peaked) is None
+
+
+def _skills(shares: list[tuple[str, int]], base: int = 40) -> SkillsSection:
+    rows = tuple(SkillRow(name, None, roles, roles / base) for name, roles in shares)
+    return SkillsSection(base, rows)
+
+
+@pytest.mark.parametrize(("shares", "expected"), [
+    ([("Python", 30), ("SQL", 20)], "Python is the most requested skill, asked for in 75%"),
+    # asked for by nearly every role: the role itself; the next skill is the finding
+    ([("Machine Learning", 40), ("Python", 31)],
+     "Nearly every role asks for Machine Learning; beyond that, Python is the most requested "
+     "skill, in 78% of roles (31 of 40)."),
+    ([("Machine Learning", 39), ("Python", 36), ("SQL", 36), ("Docker", 10)],
+     "Nearly every role asks for Machine Learning, Python and SQL; beyond that, Docker"),
+    ([("Machine Learning", 40), ("Python", 38)], "Nearly every role asks for Machine Learning "
+     "and Python."),
+    ([("Machine Learning", 40)], "Machine Learning is the most requested skill, asked for in "
+     "100%"),
+])
+def test_top_skill(shares: list[tuple[str, int]], expected: str) -> None:
+    result = learnings.top_skill(_skills(shares))
+    assert result is not None and expected in result.text, result
+
+
+def test_top_skill_needs_support() -> None:
+    assert learnings.top_skill(_skills([("Python", 3)], base=5)) is None

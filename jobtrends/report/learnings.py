@@ -22,6 +22,7 @@ TREND_CHANGE = 0.15  # relative change of weekly openings that counts as a trend
 PEAK_RATIO = 1.5  # a peak must beat the other tracked weeks' mean by this factor
 MIN_PEAK_OPENINGS = 5
 DOMINANT_LEVEL_SHARE = 0.4
+UBIQUITOUS_SKILL_SHARE = 0.9  # a skill nearly every role asks for is the role, not a finding
 LEADING_CITY_SHARE = 0.2
 
 
@@ -121,14 +122,32 @@ def median_time_to_fill(ttf: TimeToFillSection) -> Learning | None:
 
 
 def top_skill(skills: SkillsSection) -> Learning | None:
+    """The most requested skill; one that nearly every role asks for (the role itself, such as
+    Machine Learning among ML engineers) is named as such, and the next one is the finding."""
     if skills.thin or not skills.rows:
         return None
-    top = skills.rows[0]
+    top, *others = skills.rows
+    condition = f"base {skills.base} >= {MIN_SUPPORT}"
+    if top.share < UBIQUITOUS_SKILL_SHARE or not others:
+        return Learning(
+            "skills",
+            f"{top.skill} is the most requested skill, asked for in {_pct(top.share)} of "
+            f"roles ({top.roles} of {skills.base}).",
+            condition,
+        )
+    given = [row for row in skills.rows if row.share >= UBIQUITOUS_SKILL_SHARE]
+    rest = [row for row in skills.rows if row.share < UBIQUITOUS_SKILL_SHARE]
+    names = [row.skill for row in given]
+    named = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    text = f"Nearly every role asks for {named}"
+    if rest:
+        nxt = rest[0]
+        text += (f"; beyond that, {nxt.skill} is the most requested skill, in "
+                 f"{_pct(nxt.share)} of roles ({nxt.roles} of {skills.base})")
     return Learning(
         "skills",
-        f"{top.skill} is the most requested technology, asked for in {_pct(top.share)} of "
-        f"roles ({top.roles} of {skills.base}).",
-        f"base {skills.base} >= {MIN_SUPPORT}",
+        text + ".",
+        f"{condition}; asked for in >= {_pct(UBIQUITOUS_SKILL_SHARE)} of roles: said as given",
     )
 
 
