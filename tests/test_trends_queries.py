@@ -363,3 +363,27 @@ def test_temporary_role_tables_are_dropped(session: Session) -> None:
     else:
         sql = "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'trend_roles_%'"
     assert session.execute(text(sql)).scalar() == 0
+
+
+def test_company_weeks_are_tracked_by_the_sources_that_list_it(session: Session) -> None:
+    """Delta is listed by source b only, whose one complete crawl is on 02-16: source a's
+    complete crawls of the other weeks did not look at Delta's roles."""
+    session.add(Company(id=4, name="Delta", normalized_name="delta"))
+    session.add(
+        Posting(
+            id=12, source_id=2, source_job_id="job-12", title="Job 12", title_normalized="job 12",
+            company_id=4, first_seen_at=at("02-16"), last_seen_at=at("02-16"),
+            opened_at=at("02-16"), status="open", left_censored=False,
+        )
+    )  # fmt: skip
+    session.commit()
+    assert flow_table(TrendFilter(company="Delta"), session) == [
+        ("2026-W06", 0, 0, 0, 0),
+        ("2026-W07", 0, 0, 0, 0),
+        ("2026-W08", 1, 0, 1, 1),
+        ("2026-W09", 0, 0, 0, 0),
+        ("2026-W10", 0, 0, 0, 0),
+    ]
+    # Acme is listed by both sources: every week is tracked, as without a filter
+    acme_crawls = [crawls for *_, crawls in flow_table(TrendFilter(company="Acme"), session)]
+    assert acme_crawls == [crawls for *_, crawls in flow_table(ALL, session)] == [1, 1, 2, 1, 1]

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, Table, and_, func, select
 from sqlalchemy.orm import Session
 
-from storage.models import RUN_COMPLETE, CrawlRun
+from storage.models import RUN_COMPLETE, CrawlRun, Posting
 from storage.trends.filters import ResolvedFilter
 from storage.trends.km import SurvivalPoint, kaplan_meier, km_quantile, weighted_median
 from storage.trends.sqlfuncs import epoch_day, plain_rows
@@ -28,8 +28,9 @@ def iso_week_label(day: date) -> str:
 class WeekFlow:
     """Roles opened and closed in one ISO week.
 
-    ``complete_crawls`` counts complete crawl runs (any source) observed in the week: a week
-    without one was not tracked, and its zeros mean "not looked", not "nothing happened".
+    ``complete_crawls`` counts complete crawl runs observed in the week: of any source, or with
+    a company filter, of the sources that have listed the company. A week without one was not
+    tracked, and its zeros mean "not looked", not "nothing happened".
     """
 
     week: str
@@ -118,16 +119,17 @@ def weekly_flow_for(session: Session, rf: ResolvedFilter, roles: Table) -> Weekl
             opened[(opened_day - first) // 7] += 1
         if closed_day is not None and lo <= closed_day < hi:
             closed[(closed_day - first) // 7] += 1
-    crawls = _count_by_week(
-        session,
-        CrawlRun.observed_at.expression,
-        and_(
-            CrawlRun.status == RUN_COMPLETE,
-            CrawlRun.observed_at >= w.start,
-            CrawlRun.observed_at < w.end,
-        ),
-        rf,
+    complete = and_(
+        CrawlRun.status == RUN_COMPLETE,
+        CrawlRun.observed_at >= w.start,
+        CrawlRun.observed_at < w.end,
     )
+    if rf.company_id is not None:
+        # a company's weeks are tracked by the sources that list it: another board's complete
+        # crawl did not look at them (the company's columns of ix_postings_dedup answer this)
+        listing = select(Posting.source_id).where(Posting.company_id == rf.company_id)
+        complete = and_(complete, CrawlRun.source_id.in_(listing))
+    crawls = _count_by_week(session, CrawlRun.observed_at.expression, complete, rf)
     weeks = []
     for i in range(w.week_count):
         start = w.first_week_start + timedelta(weeks=i)
