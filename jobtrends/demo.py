@@ -25,6 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from jobtrends.imports import import_companies, import_talent_pools
@@ -33,6 +35,7 @@ from jobtrends.report.data import ReportData
 from jobtrends.simulator import GroundTruth, Market, MarketConfig, MarketServer, build_market
 from jobtrends.simulator import ground_truth as compute_truth
 from storage.db import make_engine
+from storage.models import CrawlRun, Posting, Source
 from storage.schema import upgrade
 from storage.trends import TrendFilter
 
@@ -125,6 +128,20 @@ def _crawl_week(db_url: str, sources: Path, observed_at: datetime, log: Path) ->
                         f"{proc.returncode}; see {log}")
 
 
+def _require_empty(engine: Engine, db_url: str) -> None:
+    """Refuse a database that already holds crawls: the demo's simulated postings would mix
+    with them (and its replayed weeks are older than what is stored)."""
+    with engine.connect() as conn:
+        runs = conn.execute(select(func.count()).select_from(CrawlRun)).scalar_one()
+        postings = conn.execute(select(func.count()).select_from(Posting)).scalar_one()
+    if runs or postings:
+        shown = make_url(db_url).render_as_string(hide_password=True)
+        raise ValueError(
+            f"database {shown} already holds {postings} postings and {runs} crawl runs: the "
+            "demo fills an empty database (leave out --db for a fresh SQLite file in --out)"
+        )
+
+
 def run_demo(config: DemoConfig, progress: Progress = _quiet) -> DemoResult:
     """Simulate, crawl every week, import metadata and write the reports into ``config.out``."""
     started = time.perf_counter()
@@ -139,6 +156,8 @@ def run_demo(config: DemoConfig, progress: Progress = _quiet) -> DemoResult:
         db_url = f"sqlite:///{db_file.resolve()}"
     engine = make_engine(db_url)
     upgrade(engine)
+    if config.db_url is not None:
+        _require_empty(engine, db_url)
     progress("market", {"companies": len(market.companies), "sources": len(market.sources),
                         "roles": len(market.roles), "weeks": market.weeks})
     result = DemoResult(db_url=db_url, files={})
@@ -266,7 +285,6 @@ def week_summary(db_url: str, observed_at: datetime) -> tuple[int, list[str], in
     """(sources crawled, incomplete sources, postings seen) of the crawl at ``observed_at``."""
     from sqlalchemy import select
 
-    from storage.models import CrawlRun, Source
 
     engine = make_engine(db_url)
     with Session(engine) as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import tomllib
 from datetime import datetime
 from pathlib import Path
@@ -56,3 +57,37 @@ def test_truth_file(tmp_path: Path) -> None:
                                                   "2026-W05"]
     assert sum(w["opened"] for w in data["weekly"]) == sum(truth.opened_by_week.values())
     assert data["failing_week"] == market.failing_week
+
+
+def _database_with_a_crawl(path: Path) -> str:
+    from sqlalchemy.orm import Session
+
+    from storage import ingest
+    from storage.db import make_engine
+    from storage.schema import upgrade
+
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session, session.begin():
+        ingest.start_crawl_run(session, "acme", kind="greenhouse", observed_at=datetime(2026, 3, 2))
+    engine.dispose()
+    return url
+
+
+@pytest.mark.parametrize("where", ["global", "own"])
+def test_demo_fills_the_database_given_on_the_command_line_only_if_empty(
+    tmp_path: Path, where: str
+) -> None:
+    """`jobtrends --db URL demo` and `jobtrends demo --db URL` both use URL, and refuse it when
+    it already holds crawls (the simulated market would mix with them)."""
+    url = _database_with_a_crawl(tmp_path / "kept.db")
+    args = ["--db", url, "demo"] if where == "global" else ["demo", "--db", url]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out"), "--size", "tiny"])
+    assert result.exit_code == 2, result.output
+    message = " ".join(result.output.split())
+    assert "already holds 0 postings and 1 crawl runs" in message
+    assert str(tmp_path / "kept.db") in message
+    assert not (tmp_path / "out" / "jobtrends.db").exists()  # no fresh file was used instead
+    with sqlite3.connect(tmp_path / "kept.db") as conn:
+        assert conn.execute("SELECT count(*) FROM crawl_runs").fetchone() == (1,)

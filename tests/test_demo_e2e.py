@@ -9,6 +9,7 @@ reconcile -> trends -> report.json.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -37,8 +38,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     cmd = [sys.executable, "-c", "from jobtrends.cli import main; main()", "demo",
            "--out", str(out), "--weeks", str(CONFIG.weeks), "--seed", str(CONFIG.seed),
            "--size", CONFIG.size, "--median-days", str(CONFIG.median_days)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    # the environment's database is an operator's own: the demo leaves it alone
+    not_used = out / "operator.db"
+    env = {**os.environ, "JOBTRENDS_DATABASE_URL": f"sqlite:///{not_used}"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert not not_used.exists() and (out / "jobtrends.db").exists()
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))["report"]
     return {"out": out, "report": report, "stdout": proc.stdout}
 

@@ -45,7 +45,10 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
-    ctx.obj = common.AppState(db_url=db_url)
+    source = ctx.get_parameter_source("db_url")  # command line, environment or default
+    ctx.obj = common.AppState(
+        db_url=db_url, db_url_given=source is not None and source.name == "COMMANDLINE"
+    )
 
 
 for _module in (db, crawl, enrich, report, demo):

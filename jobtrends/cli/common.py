@@ -27,6 +27,7 @@ err_console = Console(stderr=True)
 @dataclass
 class AppState:
     db_url: str | None = None
+    db_url_given: bool = False  # --db on the command line (not only the environment variable)
     _engine: Engine | None = None
 
     @property

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from jobtrends.cli.common import EXIT_FAILURE, EXIT_USAGE, console, fail
+from jobtrends.cli.common import EXIT_FAILURE, EXIT_USAGE, AppState, console, fail
 
 
 class Size(StrEnum):
@@ -24,6 +24,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("demo")
     def demo(
+        ctx: typer.Context,
         out: Annotated[Path, typer.Option(help="Directory for the database, the sources file "
                                                "and the reports.")] = Path("reports"),
         weeks: Annotated[int, typer.Option(min=3, max=52, help="Simulated weeks, one crawl "
@@ -31,7 +32,9 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option(help="Seed of the simulated market.")] = 7,
         size: Annotated[Size, typer.Option(help="Market size.")] = Size.small,
         db: Annotated[str | None, typer.Option(
-            "--db", help="An empty database to fill (default: a fresh SQLite file in --out).",
+            "--db", help="An empty database to fill (default: the global --db when given on the "
+                         "command line, else a fresh SQLite file in --out; "
+                         "JOBTRENDS_DATABASE_URL is not used).",
         )] = None,
         median_days: Annotated[float, typer.Option(
             min=7, max=120, help="Median lifetime of a simulated role, in days.")] = 40.0,
@@ -47,6 +50,10 @@ def register(app: typer.Typer) -> None:
         the simulator's ground truth.
         """
         from jobtrends.demo import DemoConfig, DemoError, run_demo
+
+        state: AppState = ctx.obj
+        if db is None and state.db_url_given:
+            db = state.db_url
 
         config = DemoConfig(out=out, weeks=weeks, seed=seed, size=size.value, db_url=db,
                             median_days=median_days, process_per_week=process_per_week)
