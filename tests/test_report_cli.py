@@ -86,3 +86,16 @@ def test_one_company(db: str, tmp_path: Path) -> None:
     report = json.loads(out.read_text(encoding="utf-8"))["report"]
     assert [c["name"] for c in report["companies"]] == [company.name]
     assert report["title"].endswith(f"at {name}")
+
+
+@pytest.mark.postgres
+def test_read_only_postgresql_session_is_explained(pg_url: str, tmp_path: Path) -> None:
+    """A hot-standby replica or a read-only default transaction cannot create the temporary
+    role table: the error says so and what to do, instead of a bare SQL error."""
+    upgrade(pg_url)
+    read_only = f"{pg_url}%20-cdefault_transaction_read_only%3Don"
+    result = CliRunner().invoke(app, ["--db", read_only, "report", "-o", str(tmp_path / "r")])
+    assert result.exit_code == 3, result.output
+    message = " ".join(result.output.split())
+    assert "read-only transaction" in message and "connect to the primary" in message
+    assert not (tmp_path / "r").exists()

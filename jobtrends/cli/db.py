@@ -19,6 +19,9 @@ from storage import schema
 from storage.db import DatabaseURLError
 from storage.lifecycle import reconcile
 
+# PostgreSQL's SQLSTATE for a write (here: CREATE TEMPORARY TABLE) in a read-only transaction
+READ_ONLY_SQL_TRANSACTION = "25006"
+
 
 def _shown(url: str) -> str:
     try:
@@ -38,6 +41,12 @@ def database_errors(state: AppState) -> Iterator[None]:
         raise fail(f"cannot migrate database {_shown(state.url)}: {exc}", EXIT_DATABASE) from None
     except DBAPIError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        if getattr(exc.orig, "sqlstate", None) == READ_ONLY_SQL_TRANSACTION:
+            reason += (
+                " (the trend queries put the window's roles in a temporary table, which a "
+                "read-only transaction or a hot-standby replica cannot create: connect to the "
+                "primary, without default_transaction_read_only)"
+            )
         raise fail(f"cannot use database {_shown(state.url)}: {reason}", EXIT_DATABASE) from None
 
 
