@@ -7,9 +7,11 @@ Two timed passes over the same postings, through ``storage.ingest.upsert_posting
   first crawl   every posting is new (insert path, with company, location and skills)
   re-crawl      the same postings seen again (update path: only last-seen changes)
 then ``reconcile`` of both runs (timed, for scale), and the baseline: the same posting rows,
-ready-made, through the raw sqlite3 cursor's executemany, 1,000 per call, into a bare table of
-the same columns with no key, constraint or index (the floor an upsert cannot beat).
-Record generation is not timed. ``--no-children`` leaves out locations and skills.
+and their descriptions, ready-made, through the raw sqlite3 cursor's executemany, 1,000 per call,
+into bare tables of the same columns with no key, constraint or index (the floor an upsert
+cannot beat).
+Record generation is not timed. ``--no-children`` leaves out locations and skills;
+``--description-chars`` sets the description length (real ones run to several KB).
 ``--stages`` also splits the first crawl's time into SQLite statements (per table), commits and
 the rest (Python: fingerprints, row building, lookups' own overhead).
 """
@@ -21,6 +23,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -37,17 +40,27 @@ SKILLS = ["Python", "SQL", "PyTorch", "Kubernetes", "AWS", "Java", "Go", "Spark"
 T0 = datetime(2026, 3, 2, 9, 0)
 
 
-def records(start: int, stop: int, children: bool) -> list[PostingRecord]:
+@dataclass(frozen=True)
+class Shape:
+    """What each generated posting carries."""
+
+    children: bool = True  # one location and two skills
+    description_chars: int = 180  # about this long (real descriptions run to several KB)
+
+
+def records(start: int, stop: int, shape: Shape) -> list[PostingRecord]:
     out = []
+    children = shape.children
     for i in range(start, stop):
         city = CITIES[i % len(CITIES)]
+        sentence = f"Posting {i}: build data products in {city}. "
         out.append(
             PostingRecord(
                 source_job_id=f"job-{i}",
                 title=f"Senior Engineer {i % 997}",
                 url=f"https://boards.example.com/acme/jobs/{i}",
                 company_name=f"Company {i % 5000} Ltd.",
-                description_text=f"Posting {i}: build data products in {city}. " * 4,
+                description_text=sentence * max(1, round(shape.description_chars / len(sentence))),
                 date_posted=T0 - timedelta(days=i % 30),
                 date_posted_raw=(T0 - timedelta(days=i % 30)).date().isoformat(),
                 location_raw=city,
@@ -71,14 +84,14 @@ def chunks(n: int, size: int) -> Iterator[tuple[int, int]]:
 
 
 def timed_crawl(
-    engine: Engine, n: int, per_call: int, children: bool, observed_at: datetime
+    engine: Engine, n: int, per_call: int, shape: Shape, observed_at: datetime
 ) -> float:
     elapsed = 0.0
     with Session(engine) as session:
         run_id = ingest.start_crawl_run(session, "bench", kind="bench", observed_at=observed_at)
         session.commit()
         for start, stop in chunks(n, per_call):
-            batch = records(start, stop, children)
+            batch = records(start, stop, shape)
             began = time.perf_counter()
             ingest.upsert_postings(session, run_id, batch)
             session.commit()
@@ -142,18 +155,18 @@ def baseline_rows(batch: list[PostingRecord]) -> list[tuple[object, ...]]:
     for r in batch:
         posted = r.date_posted.isoformat(" ", "microseconds") if r.date_posted else None
         rows.append((
-            1, r.source_job_id, r.url, r.title, r.title.lower(), 1, r.company_name,
-            r.description_text, r.content_hash, "0" * 32, r.date_posted_raw, posted, None, None,
-            r.location_raw, None, None, None, None, None, None, r.country, when, when, 1, posted,
+            1, r.source_job_id, r.url, r.title, r.title.lower(), 1, r.company_name, r.content_hash,
+            "0" * 32, r.date_posted_raw, posted, None, None, r.location_raw, None, None, None,
+            None, None, None, r.country, when, when, 1, posted,
             None, None, "open", 0, None, 1, r.language, r.seniority, r.employment_type, r.remote,
             r.role_family, r.enrichment_version,
         ))  # fmt: skip
     return rows
 
 
-def timed_baseline(engine: Engine, n: int, per_call: int, children: bool) -> float:
-    """The floor: the same posting rows, ready-made, through the raw sqlite3 cursor's
-    executemany (1,000 per call, a commit per crawl call) into a bare table of the same
+def timed_baseline(engine: Engine, n: int, per_call: int, shape: Shape) -> float:
+    """The floor: the same posting rows and descriptions, ready-made, through the raw sqlite3
+    cursor's executemany (1,000 per call, a commit per crawl call) into bare tables of the same
     columns with no key, constraint or index."""
     columns = [
         c.name for c in models.Posting.__table__.columns if c.name not in ("id", "canonical_id")
@@ -161,20 +174,25 @@ def timed_baseline(engine: Engine, n: int, per_call: int, children: bool) -> flo
     sql = (
         f"INSERT INTO bare_postings ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     )
+    texts_sql = "INSERT INTO bare_descriptions (posting_id, description_text) VALUES (?, ?)"
     raw = engine.raw_connection()
     try:
         driver = raw.driver_connection
         assert driver is not None
         driver.execute(f"CREATE TABLE bare_postings ({', '.join(columns)})")
+        driver.execute("CREATE TABLE bare_descriptions (posting_id, description_text)")
         driver.commit()
         elapsed = 0.0
         for start, stop in chunks(n, per_call):
-            rows = baseline_rows(records(start, stop, children))
+            batch = records(start, stop, shape)
+            rows = baseline_rows(batch)
+            texts = [(start + i, r.description_text) for i, r in enumerate(batch)]
             assert len(rows[0]) == len(columns)
             began = time.perf_counter()
             cursor = driver.cursor()
             for part in range(0, len(rows), ingest.BATCH_SIZE):
                 cursor.executemany(sql, rows[part : part + ingest.BATCH_SIZE])
+                cursor.executemany(texts_sql, texts[part : part + ingest.BATCH_SIZE])
             driver.commit()
             elapsed += time.perf_counter() - began
     finally:
@@ -191,6 +209,12 @@ def main() -> None:
         "--no-children", action="store_true", help="postings without locations and skills"
     )
     parser.add_argument(
+        "--description-chars",
+        type=int,
+        default=Shape.description_chars,
+        help=f"description length (default {Shape.description_chars})",
+    )
+    parser.add_argument(
         "--stages", action="store_true", help="split the first crawl's time by statement"
     )
     parser.add_argument(
@@ -201,7 +225,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     n = 50_000 if args.quick else args.n
-    children = not args.no_children
+    shape = Shape(children=not args.no_children, description_chars=args.description_chars)
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
         if args.cache_mb:
@@ -209,20 +233,21 @@ def main() -> None:
             event.listen(engine, "connect", lambda dbapi, _: dbapi.execute(pragma))
         schema.upgrade(engine)
         with StageClock() as clock:
-            first = timed_crawl(engine, n, args.per_call, children, T0)
-        again = timed_crawl(engine, n, args.per_call, children, T0 + timedelta(days=7))
+            first = timed_crawl(engine, n, args.per_call, shape, T0)
+        again = timed_crawl(engine, n, args.per_call, shape, T0 + timedelta(days=7))
         reconciled, summary = timed_reconcile(engine)
-        baseline = timed_baseline(engine, n, args.per_call, children)
+        baseline = timed_baseline(engine, n, args.per_call, shape)
         engine.dispose()
     cache = f", {args.cache_mb} MB page cache" if args.cache_mb else ""
     print(f"SQLite{cache}, {n:,} postings, batches of {ingest.BATCH_SIZE:,}, "
-          f"{'1 location + 2 skills each' if children else 'no locations/skills'}")  # fmt: skip
+          f"{'1 location + 2 skills each' if shape.children else 'no locations/skills'}, "
+          f"descriptions of about {shape.description_chars:,} characters")  # fmt: skip
     print(f"  first crawl (insert path): {n / first:>10,.0f} upserts/s  ({first:.1f} s)")
     if args.stages:
         for stage, seconds in sorted(clock.seconds.items(), key=lambda kv: -kv[1]):
-            print(f"      {stage:<24} {seconds:6.1f} s")
+            print(f"      {stage:<30} {seconds:6.1f} s")
         rest = first - sum(clock.seconds.values())
-        print(f"      {'the rest (Python)':<24} {rest:6.1f} s")
+        print(f"      {'the rest (Python)':<30} {rest:6.1f} s")
     print(f"  re-crawl    (update path): {n / again:>10,.0f} upserts/s  ({again:.1f} s)")
     print(f"  baseline bare executemany: {n / baseline:>10,.0f} rows/s     ({baseline:.1f} s)")
     print(f"  reconcile both runs      : {reconciled:.1f} s ({summary})")

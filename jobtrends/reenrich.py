@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Engine, delete, insert, or_, select, updat
 from sqlalchemy.orm import Session
 
 from enrichment import ENRICHMENT_VERSION, Enricher, Enrichment, PostingText, get_enricher
-from storage.models import Posting, PostingLocation, PostingSkill, Skill
+from storage.models import Posting, PostingDescription, PostingLocation, PostingSkill, Skill
 
 
 @dataclass
@@ -71,9 +71,11 @@ def reenrich(
     while True:
         with Session(engine) as session, session.begin():
             rows = session.execute(
-                select(Posting.id, Posting.title, Posting.description_text, Posting.location_raw,
-                       Posting.employment_type_raw, Posting.seniority_raw, Posting.language,
-                       Posting.company_name_raw, Posting.country, Posting.remote)
+                select(Posting.id, Posting.title, PostingDescription.description_text,
+                       Posting.location_raw, Posting.employment_type_raw, Posting.seniority_raw,
+                       Posting.language, Posting.company_name_raw, Posting.country,
+                       Posting.remote)
+                .outerjoin(PostingDescription, PostingDescription.posting_id == Posting.id)
                 .where(_stale(version, everything), Posting.id > last_id)
                 .order_by(Posting.id)
                 .limit(batch_size)

@@ -32,6 +32,7 @@ _CHUNK = 500
 
 postings = cast(Table, models.Posting.__table__)
 locations = cast(Table, models.PostingLocation.__table__)
+descriptions = cast(Table, models.PostingDescription.__table__)
 _WORD = re.compile(r"\w+")
 
 
@@ -126,8 +127,12 @@ def _load_groups(conn: Connection, keys: set[tuple[int, str]]) -> list[list[_Can
                 postings.c.opened_at,
                 postings.c.country,
                 postings.c.canonical_id,
-                postings.c.description_text,
-            ).where(postings.c.company_id.in_(chunk))
+                descriptions.c.description_text,
+            )
+            .select_from(
+                postings.outerjoin(descriptions, descriptions.c.posting_id == postings.c.id)
+            )
+            .where(postings.c.company_id.in_(chunk))
         ):
             key = (row.company_id, row.title_normalized)
             if key in keys:

@@ -61,6 +61,7 @@ _runs = cast(Table, models.CrawlRun.__table__)
 _sources = cast(Table, models.Source.__table__)
 _companies = cast(Table, models.Company.__table__)
 _locations = cast(Table, models.PostingLocation.__table__)
+_descriptions = cast(Table, models.PostingDescription.__table__)
 _skills = cast(Table, models.Skill.__table__)
 _posting_skills = cast(Table, models.PostingSkill.__table__)
 _events = cast(Table, models.PostingEvent.__table__)
@@ -68,12 +69,13 @@ _signals = cast(Table, models.CloseSignal.__table__)
 
 UpsertInsert = sqlite.Insert | postgresql.Insert
 
-# Columns an observation overwrites (the source's current view of the posting).
+# Columns an observation overwrites (the source's current view of the posting; the description
+# goes to posting_descriptions, written only when the content changes).
 _OBSERVED_COLUMNS = (
-    "url", "title", "title_normalized", "company_id", "company_name_raw", "description_text",
-    "content_hash", "date_posted_raw", "date_posted", "valid_through_raw", "valid_through",
-    "location_raw", "employment_type_raw", "seniority_raw", "salary_min", "salary_max",
-    "salary_currency", "salary_period", "observed_hash",
+    "url", "title", "title_normalized", "company_id", "company_name_raw", "content_hash",
+    "date_posted_raw", "date_posted", "valid_through_raw", "valid_through", "location_raw",
+    "employment_type_raw", "seniority_raw", "salary_min", "salary_max", "salary_currency",
+    "salary_period", "observed_hash",
 )  # fmt: skip
 # Columns enrichment fills: kept when an unenriched record repeats unchanged content.
 _ENRICHMENT_COLUMNS = ("language", "seniority", "employment_type", "role_family")
@@ -97,8 +99,8 @@ ROW_FORMAT = 2
 # (all but the id and canonical_id, which dedup sets).
 _POSTING_KEYS = (
     "source_id", "source_job_id", "url", "title", "title_normalized", "company_id",
-    "company_name_raw", "description_text", "content_hash", "observed_hash", "date_posted_raw",
-    "date_posted", "valid_through_raw", "valid_through", "location_raw", "employment_type_raw",
+    "company_name_raw", "content_hash", "observed_hash", "date_posted_raw", "date_posted",
+    "valid_through_raw", "valid_through", "location_raw", "employment_type_raw",
     "seniority_raw", "salary_min", "salary_max", "salary_currency", "salary_period", "country",
     "first_seen_at", "last_seen_at", "last_seen_run_id", "opened_at", "closed_at",
     "close_reason", "status", "miss_count", "first_missed_at", "left_censored", "language",
@@ -578,6 +580,16 @@ class _Statements:
         self.events = PreparedInsert(
             conn, _events.insert(), ("posting_id", "kind", "at", "crawl_run_id", "reason")
         )
+        # written for new postings and changed content only (a re-crawl leaves them alone)
+        descriptions = _insert(conn, _descriptions)
+        self.descriptions = PreparedInsert(
+            conn,
+            descriptions.on_conflict_do_update(
+                index_elements=["posting_id"],
+                set_={"description_text": descriptions.excluded.description_text},
+            ),
+            ("posting_id", "description_text"),
+        )
         self.locations = PreparedInsert(
             conn, _locations.insert(), ("posting_id", "city", "region", "country", "raw")
         )
@@ -700,7 +712,6 @@ class _Statements:
             normalize_title(record.title),
             company_ids.get(company_key) if company_key else None,
             record.company_name,
-            record.description_text,
             content_hash,
             fingerprint,
             _clip(record.date_posted_raw, 100),
@@ -907,6 +918,7 @@ def _write_postings(
     opened_at = {row[_JOB_ID]: row[_OPENED_AT] for row in new_rows} if not ctx.baseline else {}
 
     events: list[tuple[Any, ...]] = []
+    texts: list[tuple[int, str | None]] = []  # descriptions of new postings and changed content
     changed: list[tuple[int, PostingRecord]] = []
     replaced: list[int] = []  # existing postings whose children are rewritten
     observed = statements.observed
@@ -915,6 +927,7 @@ def _write_postings(
         posting_id = ids[record.source_job_id]
         if before is None:
             stats.inserted += 1
+            texts.append((posting_id, record.description_text))
             changed.append((posting_id, record))
             if raced:  # it may have children already
                 replaced.append(posting_id)
@@ -931,10 +944,13 @@ def _write_postings(
             record.enrichment_version is not None
             and record.enrichment_version != before[_S_VERSION]
         )
+        if before[_S_HASH] != content_hash:
+            texts.append((posting_id, record.description_text))
         if before[_S_HASH] != content_hash or enrichment_changed:
             changed.append((posting_id, record))
             replaced.append(posting_id)
     stats.changed += len(changed)
+    statements.descriptions.execute(conn, texts)
     statements.events.execute(conn, events)
     if changed:
         _replace_children(conn, statements, changed, replaced)

@@ -168,7 +168,7 @@ class Posting(Base):
     title_normalized: Mapped[str] = mapped_column(String(500))
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
     company_name_raw: Mapped[str | None] = mapped_column(Text)
-    description_text: Mapped[str | None] = mapped_column(Text)
+    # the description text lives in posting_descriptions (PostingDescription)
     content_hash: Mapped[str | None] = mapped_column(String(64))
     # fingerprint of every field the last observation wrote: a re-observation with the same
     # fingerprint only moves last_seen (no row rewrite, no index churn)
@@ -215,6 +215,37 @@ class Posting(Base):
         back_populates="posting", cascade="all, delete-orphan"
     )
     company: Mapped[Company | None] = relationship()
+    description: Mapped[PostingDescription | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def description_text(self) -> str | None:
+        """The posting's description text (stored in ``posting_descriptions``)."""
+        return self.description.description_text if self.description is not None else None
+
+    @description_text.setter
+    def description_text(self, value: str | None) -> None:
+        if self.description is None:
+            self.description = PostingDescription(description_text=value)
+        else:
+            self.description.description_text = value
+
+
+class PostingDescription(Base):
+    """A posting's description text, apart from its row in ``postings``.
+
+    Every crawl rewrites the posting rows it sees (last seen); descriptions run to several KB
+    and change rarely, so here they are written only when they change, and postings stay narrow
+    (re-crawls and scans of postings touch a fraction of the pages).
+    """
+
+    __tablename__ = "posting_descriptions"
+
+    posting_id: Mapped[int] = mapped_column(
+        ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True
+    )
+    description_text: Mapped[str | None] = mapped_column(Text)
 
 
 class PostingLocation(Base):

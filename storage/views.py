@@ -1,7 +1,8 @@
 """SQL views for analysts: stable names and columns, identical on SQLite and PostgreSQL.
 
 These are the *current* view definitions. The database gets them through migrations
-(``storage/migrations/versions/0002_analyst_views.py`` and any later one that changes a view),
+(``storage/migrations/versions/0002_analyst_views.py`` and any later one that changes a view,
+such as ``0005_posting_descriptions.py``),
 which carry their own copy of the SQL as it was at their revision; :func:`view_definitions`
 must always equal what the newest view migration creates (a test checks it). Columns are
 documented in ``docs/views.md``.
@@ -88,7 +89,7 @@ def _templates() -> dict[str, str]:
         "v_postings": """
 SELECT p.id AS posting_id, s.name AS source, p.source_job_id, p.title,
        COALESCE(c.name, p.company_name_raw) AS company, p.company_id, p.url,
-       p.description_text AS description, p.language, p.seniority, p.employment_type,
+       d.description_text AS description, p.language, p.seniority, p.employment_type,
        p.role_family, p.remote, p.country, {cities} AS cities, p.date_posted, p.valid_through,
        p.first_seen_at, p.last_seen_at, p.opened_at, p.closed_at, p.close_reason, p.status,
        CASE WHEN p.left_censored THEN 1 ELSE 0 END AS left_censored,
@@ -96,7 +97,8 @@ SELECT p.id AS posting_id, s.name AS source, p.source_job_id, p.title,
        p.salary_min, p.salary_max, p.salary_currency, p.salary_period, p.enrichment_version
 FROM postings p
 JOIN sources s ON s.id = p.source_id
-LEFT JOIN companies c ON c.id = p.company_id""",
+LEFT JOIN companies c ON c.id = p.company_id
+LEFT JOIN posting_descriptions d ON d.posting_id = p.id""",
         # One row per role (canonical posting): lifecycle folded over its linked postings.
         "v_roles": """
 SELECT x.role_id, x.title, x.company, x.company_id, x.role_family, x.seniority,

@@ -9,7 +9,7 @@ from typing import cast
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, Table, func, insert, inspect, select
+from sqlalchemy import Engine, MetaData, Table, func, insert, inspect, select, text
 
 from storage import models, schema
 from storage.db import make_engine
@@ -54,10 +54,13 @@ def test_upgrade_accepts_a_url(db_url: str) -> None:
     assert schema.upgrade(db_url) == schema.head_revision()
 
 
+DESCRIPTIONS = ["Build pipelines in Python.", "Données et modèles à Bruxelles.", None]
+
+
 def _seed(engine: Engine) -> dict[str, int]:
-    sources, runs, postings = (
-        cast(Table, m.__table__) for m in (models.Source, models.CrawlRun, models.Posting)
-    )
+    sources, runs = (cast(Table, m.__table__) for m in (models.Source, models.CrawlRun))
+    # postings as they are at 0001 (with their description column)
+    postings = Table("postings", MetaData(), autoload_with=engine)
     now = datetime(2026, 3, 2, 9, 0)
     with engine.begin() as conn:
         source_id = conn.execute(
@@ -91,14 +94,18 @@ def _seed(engine: Engine) -> dict[str, int]:
                     "status": "open",
                     "miss_count": 0,
                     "left_censored": True,
+                    "description_text": DESCRIPTIONS[i],
                 }
                 for i in range(3)
             ],
         )
     counts: dict[str, int] = {}
+    existing = set(inspect(engine).get_table_names())
     with engine.connect() as conn:
         for table in models.Base.metadata.sorted_tables:
-            counts[table.name] = conn.execute(select(func.count()).select_from(table)).scalar_one()
+            if table.name in existing:
+                query = select(func.count()).select_from(table)
+                counts[table.name] = conn.execute(query).scalar_one()
     return counts
 
 
@@ -114,6 +121,35 @@ def test_newer_schema_over_older_database_keeps_every_row(engine: Engine) -> Non
             assert conn.execute(select(func.count()).select_from(table)).scalar_one() == count
         titles = conn.execute(select(models.Posting.title).order_by(models.Posting.id)).scalars()
         assert list(titles) == ["Engineer 0", "Engineer 1", "Engineer 2"]
+        # 0005 moved the descriptions to their own table, each to its posting
+        moved = conn.execute(
+            select(models.Posting.title, models.PostingDescription.description_text)
+            .join(models.PostingDescription)
+            .order_by(models.Posting.id)
+        ).all()
+        assert moved == [("Engineer 0", DESCRIPTIONS[0]), ("Engineer 1", DESCRIPTIONS[1])]
+        shown = conn.execute(text("SELECT title, description FROM v_postings ORDER BY title"))
+        assert [tuple(row) for row in shown] == [
+            ("Engineer 0", DESCRIPTIONS[0]), ("Engineer 1", DESCRIPTIONS[1]), ("Engineer 2", None)
+        ]
+
+
+def test_downgrade_below_0005_puts_descriptions_back(engine: Engine) -> None:
+    schema.upgrade(engine, "0001_initial")
+    _seed(engine)
+    schema.upgrade(engine)
+    schema.downgrade(engine, "0004_window_id_order")
+    postings = Table("postings", MetaData(), autoload_with=engine)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(postings.c.title, postings.c.description_text).order_by(postings.c.id)
+        ).all()
+        shown = conn.execute(text("SELECT description FROM v_postings ORDER BY title")).all()
+    assert [d for _, d in rows] == DESCRIPTIONS
+    assert [d for (d,) in shown] == DESCRIPTIONS
+    assert "posting_descriptions" not in inspect(engine).get_table_names()
+    assert schema.upgrade(engine) == schema.head_revision()
+    assert _diff(engine) == []
 
 
 def test_concurrent_upgrades_of_a_fresh_database_take_turns(db_url: str) -> None:

@@ -64,7 +64,8 @@ def test_recrawl_changes_only_last_seen(engine: Engine) -> None:
     snapshot = {
         model: table_rows(engine, model, skip=("last_seen_at", "last_seen_run_id"))
         for model in (models.Posting, models.PostingLocation, models.PostingSkill,
-                      models.PostingEvent, models.Company, models.Skill)
+                      models.PostingEvent, models.Company, models.Skill,
+                      models.PostingDescription)
     }  # fmt: skip
     second_run, stats = crawl(engine, T0 + 2 * WEEK, [record(str(i)) for i in range(5)])
     assert (stats.inserted, stats.seen_again, stats.changed, stats.reopened) == (0, 5, 0, 0)
@@ -489,3 +490,42 @@ def test_children_of_new_postings_belong_to_them(engine: Engine, before: str) ->
     assert len(children) == 2600
     for i in range(2600):
         assert children[f"p{i}"] == ([f"City {i}"], sorted([f"Other {i % 3}", f"Skill {i}"]))
+
+
+def descriptions(engine: Engine) -> dict[str, str | None]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(models.Posting.source_job_id, models.PostingDescription.description_text)
+            .join(models.PostingDescription)
+        )
+        return {job_id: text for job_id, text in rows}
+
+
+def test_descriptions_are_written_when_new_or_changed_only(engine: Engine) -> None:
+    """A posting's description lives in posting_descriptions: written with a new posting,
+    rewritten when it changes, left alone by re-crawls (even when another field changes)."""
+    crawl(engine, T0, [record("a"), record("b", description_text=None)])
+    assert descriptions(engine) == {"a": "Build models for a.", "b": None}
+    written: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "posting_descriptions" in statement and statement.lstrip().startswith("INSERT"):
+            written.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        crawl(engine, T0 + WEEK, [record("a", url="https://example.com/a"), record("b")])
+        assert len(written) == 1  # b's description is new content; a's url change is not
+        assert descriptions(engine) == {"a": "Build models for a.", "b": "Build models for b."}
+        written.clear()
+        crawl(engine, T0 + 2 * WEEK, [record("a", url="https://example.com/a"), record("b")])
+        assert written == []
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    crawl(engine, T0 + 3 * WEEK, [record("a", description_text="Now in Ghent."), record("b")])
+    assert descriptions(engine) == {"a": "Now in Ghent.", "b": "Build models for b."}
+    with Session(engine) as session:
+        posting = session.scalars(
+            select(models.Posting).where(models.Posting.source_job_id == "a")
+        ).one()
+        assert posting.description_text == "Now in Ghent."
