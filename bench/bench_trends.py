@@ -135,7 +135,7 @@ def build(path: Path, postings: int, events: int) -> None:
             yield (
                 pid, rng.randint(1, SOURCES), f"job-{pid}", f"https://example.test/{pid}",
                 f"Engineer {pid % 997}", f"engineer {pid % 997}", rng.randint(1, COMPANIES),
-                DESCRIPTION, country, ts(opened), ts(closed if closed_at else END), ts(opened),
+                country, ts(opened), ts(closed if closed_at else END), ts(opened),
                 closed_at, "unseen" if closed_at else None, "closed" if closed_at else "open",
                 int(left), rng.choice(SENIORITY), rng.choice(EMPLOYMENT), rng.choice(FAMILIES),
                 canonical,
@@ -143,13 +143,17 @@ def build(path: Path, postings: int, events: int) -> None:
 
     sql = (
         "INSERT INTO postings (id, source_id, source_job_id, url, title, title_normalized, "
-        "company_id, description_text, country, first_seen_at, last_seen_at, opened_at, "
+        "company_id, country, first_seen_at, last_seen_at, opened_at, "
         "closed_at, close_reason, status, miss_count, left_censored, seniority, employment_type, "
         "role_family, canonical_id) VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)"
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)"
     )
     for batch in _chunks(posting_rows()):
         con.executemany(sql, batch)
+    for batch in _chunks((pid, DESCRIPTION) for pid in range(1, postings + 1)):
+        con.executemany(
+            "INSERT INTO posting_descriptions (posting_id, description_text) VALUES (?, ?)", batch
+        )
 
     def location_rows() -> Iterator[tuple]:
         for pid in range(1, postings + 1):
