@@ -61,9 +61,29 @@ def test_reconcile_prints_a_summary(db_url: str) -> None:
 
 
 def test_reconcile_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    (tmp_path / "new.db").touch()  # an empty SQLite file: a database without schema
     result = invoke(f"sqlite:///{tmp_path / 'new.db'}", "reconcile")
     assert result.exit_code == 3
     assert "run `jobtrends db upgrade` first" in result.output
+
+
+def test_commands_that_read_do_not_create_a_missing_sqlite_file(tmp_path: Path) -> None:
+    """`jobtrends report` in the wrong directory says there is no database there; it used to
+    leave an empty jobtrends.db behind."""
+    missing = tmp_path / "jobtrends.db"
+    companies = tmp_path / "companies.csv"
+    companies.write_text("name,country\nAcme,BE\n", encoding="utf-8")
+    for args in (
+        ["report", "-o", str(tmp_path / "r.html")],
+        ["reconcile"],
+        ["enrich", "--stale"],
+        ["import", "companies", str(companies)],
+    ):
+        result = invoke(f"sqlite:///{missing}", *args)
+        assert result.exit_code == 3, (args, result.output)
+        assert "no database at" in result.output, result.output
+        assert str(missing) in result.output.replace(" ", "")  # rich may fold the path
+        assert not missing.exists(), args
 
 
 def test_malformed_url_exits_3_without_traceback() -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from jobtrends.cli.common import EXIT_DATABASE, AppState, console, fail
 from storage import schema
-from storage.db import DatabaseURLError
+from storage.db import DatabaseURLError, sqlite_file
 from storage.lifecycle import reconcile
 
 # PostgreSQL's SQLSTATE for a write (here: CREATE TEMPORARY TABLE) in a read-only transaction
@@ -51,7 +51,15 @@ def database_errors(state: AppState) -> Iterator[None]:
 
 
 def require_current_schema(engine: Engine, state: AppState) -> None:
-    """Refuse to work on a database whose schema is not the one this version ships."""
+    """Refuse to work on a database whose schema is not the one this version ships, or on a
+    SQLite file that does not exist (instead of creating an empty one)."""
+    path = sqlite_file(engine.url.render_as_string(hide_password=False))
+    if path is not None and not path.exists():
+        raise fail(
+            f"no database at {path}: `jobtrends crawl` or `jobtrends demo` creates one; choose "
+            "another with --db or JOBTRENDS_DATABASE_URL",
+            EXIT_DATABASE,
+        )
     current, head = schema.current_revision(engine), schema.head_revision()
     if current != head:
         raise fail(
