@@ -529,3 +529,29 @@ def test_descriptions_are_written_when_new_or_changed_only(engine: Engine) -> No
             select(models.Posting).where(models.Posting.source_job_id == "a")
         ).one()
         assert posting.description_text == "Now in Ghent."
+
+
+@pytest.mark.postgres
+def test_postgresql_statistics_follow_a_growing_first_crawl(pg_url: str) -> None:
+    """Within one transaction that fills an empty table, the upsert re-analyzes the tables as
+    they grow: PostgreSQL would otherwise plan the batch lookups from no statistics (as for an
+    empty table) and scan every posting of the source for each batch."""
+    from storage.db import make_engine
+    from storage.schema import upgrade
+
+    upgrade(pg_url)
+    engine = make_engine(pg_url)
+    tables = {"postings", "posting_locations", "posting_skills", "posting_descriptions"}
+    estimate = "SELECT reltuples FROM pg_class WHERE oid = CAST('postings' AS regclass)"
+    try:
+        with Session(engine) as session, session.begin():
+            conn = session.connection()
+            assert conn.exec_driver_sql(estimate).scalar() < 0  # never analyzed
+            assert set(ingest.refresh_planner_statistics(conn)) == tables
+            assert ingest.refresh_planner_statistics(conn) == []  # fresh now
+            run_id = ingest.start_crawl_run(session, "acme", kind="greenhouse", observed_at=T0)
+            ingest.upsert_postings(session, run_id, [record(f"j{i}") for i in range(6000)])
+            # analyzed as the table doubled, this transaction's own rows included
+            assert conn.exec_driver_sql(estimate).scalar() >= 2000
+    finally:
+        engine.dispose()
