@@ -24,60 +24,35 @@ down_revision: str | None = "0004_window_id_order"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# v_postings as it is at this revision, and as it was before (for downgrade)
+# v_postings as it is at this revision ({description} from the new table), and as it was before
+# (for downgrade); only the list of cities is written differently per dialect
+_V_POSTINGS = """CREATE VIEW v_postings AS
+SELECT p.id AS posting_id, s.name AS source, p.source_job_id, p.title,
+       COALESCE(c.name, p.company_name_raw) AS company, p.company_id, p.url,
+       {description} AS description, p.language, p.seniority, p.employment_type,
+       p.role_family, p.remote, p.country, {cities} AS cities, p.date_posted, p.valid_through,
+       p.first_seen_at, p.last_seen_at, p.opened_at, p.closed_at, p.close_reason, p.status,
+       CASE WHEN p.left_censored THEN 1 ELSE 0 END AS left_censored,
+       COALESCE(p.canonical_id, p.id) AS canonical_posting_id,
+       p.salary_min, p.salary_max, p.salary_currency, p.salary_period, p.enrichment_version
+FROM postings p
+JOIN sources s ON s.id = p.source_id
+LEFT JOIN companies c ON c.id = p.company_id{join}"""
+_CITIES = {
+    "sqlite": "(SELECT group_concat(city, ', ') FROM (SELECT DISTINCT l.city AS city FROM posting_locations l WHERE l.posting_id = p.id AND l.city IS NOT NULL ORDER BY l.city) AS pc)",
+    "postgresql": "(SELECT string_agg(DISTINCT l.city, ', ' ORDER BY l.city) FROM posting_locations l WHERE l.posting_id = p.id AND l.city IS NOT NULL)",
+}
 V_POSTINGS = {
-    "sqlite": """CREATE VIEW v_postings AS
-SELECT p.id AS posting_id, s.name AS source, p.source_job_id, p.title,
-       COALESCE(c.name, p.company_name_raw) AS company, p.company_id, p.url,
-       d.description_text AS description, p.language, p.seniority, p.employment_type,
-       p.role_family, p.remote, p.country, (SELECT group_concat(city, ', ') FROM (SELECT DISTINCT l.city AS city FROM posting_locations l WHERE l.posting_id = p.id AND l.city IS NOT NULL ORDER BY l.city) AS pc) AS cities, p.date_posted, p.valid_through,
-       p.first_seen_at, p.last_seen_at, p.opened_at, p.closed_at, p.close_reason, p.status,
-       CASE WHEN p.left_censored THEN 1 ELSE 0 END AS left_censored,
-       COALESCE(p.canonical_id, p.id) AS canonical_posting_id,
-       p.salary_min, p.salary_max, p.salary_currency, p.salary_period, p.enrichment_version
-FROM postings p
-JOIN sources s ON s.id = p.source_id
-LEFT JOIN companies c ON c.id = p.company_id
-LEFT JOIN posting_descriptions d ON d.posting_id = p.id""",
-    "postgresql": """CREATE VIEW v_postings AS
-SELECT p.id AS posting_id, s.name AS source, p.source_job_id, p.title,
-       COALESCE(c.name, p.company_name_raw) AS company, p.company_id, p.url,
-       d.description_text AS description, p.language, p.seniority, p.employment_type,
-       p.role_family, p.remote, p.country, (SELECT string_agg(DISTINCT l.city, ', ' ORDER BY l.city) FROM posting_locations l WHERE l.posting_id = p.id AND l.city IS NOT NULL) AS cities, p.date_posted, p.valid_through,
-       p.first_seen_at, p.last_seen_at, p.opened_at, p.closed_at, p.close_reason, p.status,
-       CASE WHEN p.left_censored THEN 1 ELSE 0 END AS left_censored,
-       COALESCE(p.canonical_id, p.id) AS canonical_posting_id,
-       p.salary_min, p.salary_max, p.salary_currency, p.salary_period, p.enrichment_version
-FROM postings p
-JOIN sources s ON s.id = p.source_id
-LEFT JOIN companies c ON c.id = p.company_id
-LEFT JOIN posting_descriptions d ON d.posting_id = p.id""",
+    dialect: _V_POSTINGS.format(
+        description="d.description_text",
+        cities=cities,
+        join="\nLEFT JOIN posting_descriptions d ON d.posting_id = p.id",
+    )
+    for dialect, cities in _CITIES.items()
 }
 OLD_V_POSTINGS = {
-    "sqlite": """CREATE VIEW v_postings AS
-SELECT p.id AS posting_id, s.name AS source, p.source_job_id, p.title,
-       COALESCE(c.name, p.company_name_raw) AS company, p.company_id, p.url,
-       p.description_text AS description, p.language, p.seniority, p.employment_type,
-       p.role_family, p.remote, p.country, (SELECT group_concat(city, ', ') FROM (SELECT DISTINCT l.city AS city FROM posting_locations l WHERE l.posting_id = p.id AND l.city IS NOT NULL ORDER BY l.city) AS pc) AS cities, p.date_posted, p.valid_through,
-       p.first_seen_at, p.last_seen_at, p.opened_at, p.closed_at, p.close_reason, p.status,
-       CASE WHEN p.left_censored THEN 1 ELSE 0 END AS left_censored,
-       COALESCE(p.canonical_id, p.id) AS canonical_posting_id,
-       p.salary_min, p.salary_max, p.salary_currency, p.salary_period, p.enrichment_version
-FROM postings p
-JOIN sources s ON s.id = p.source_id
-LEFT JOIN companies c ON c.id = p.company_id""",
-    "postgresql": """CREATE VIEW v_postings AS
-SELECT p.id AS posting_id, s.name AS source, p.source_job_id, p.title,
-       COALESCE(c.name, p.company_name_raw) AS company, p.company_id, p.url,
-       p.description_text AS description, p.language, p.seniority, p.employment_type,
-       p.role_family, p.remote, p.country, (SELECT string_agg(DISTINCT l.city, ', ' ORDER BY l.city) FROM posting_locations l WHERE l.posting_id = p.id AND l.city IS NOT NULL) AS cities, p.date_posted, p.valid_through,
-       p.first_seen_at, p.last_seen_at, p.opened_at, p.closed_at, p.close_reason, p.status,
-       CASE WHEN p.left_censored THEN 1 ELSE 0 END AS left_censored,
-       COALESCE(p.canonical_id, p.id) AS canonical_posting_id,
-       p.salary_min, p.salary_max, p.salary_currency, p.salary_period, p.enrichment_version
-FROM postings p
-JOIN sources s ON s.id = p.source_id
-LEFT JOIN companies c ON c.id = p.company_id""",
+    dialect: _V_POSTINGS.format(description="p.description_text", cities=cities, join="")
+    for dialect, cities in _CITIES.items()
 }
 
 
