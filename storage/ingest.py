@@ -451,7 +451,10 @@ def known_content_hashes(
                 _postings.c.source_job_id,
                 _postings.c.content_hash,
                 _postings.c.enrichment_version,
-            ).where(_postings.c.source_id == source_id, _postings.c.source_job_id.in_(chunk))
+            ).where(
+                _postings.c.source_id == source_id,
+                _among(conn, _postings.c.source_job_id, chunk),
+            )
         )
         for job_id, content_hash, version in rows:
             found[job_id] = (content_hash, version)
