@@ -48,8 +48,12 @@ def normalize_url(url: str) -> str:
 
 
 def sqlite_file(url: str) -> Path | None:
-    """The file of an on-disk SQLite URL (None for other databases, memory and ``file:`` URIs)."""
-    parsed = make_url(url)
+    """The file of an on-disk SQLite URL (None for other databases, memory, ``file:`` URIs and
+    URLs that do not parse)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
     database = parsed.database
     if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
         return None

@@ -84,6 +84,9 @@ def test_commands_that_read_do_not_create_a_missing_sqlite_file(tmp_path: Path) 
         assert "no database at" in result.output, result.output
         assert str(missing) in result.output.replace(" ", "")  # rich may fold the path
         assert not missing.exists(), args
+    result = invoke(f"sqlite:///{missing}", "db", "current")
+    assert result.exit_code == 0 and result.output.startswith("none (no database at")
+    assert not missing.exists()
 
 
 def test_malformed_url_exits_3_without_traceback() -> None:

@@ -90,6 +90,12 @@ def register(app: typer.Typer) -> None:
     def current(ctx: typer.Context) -> None:
         """Print the database's schema revision and the newest one available."""
         state: AppState = ctx.obj
+        path = sqlite_file(state.url)
+        # a file not created yet: say so (connecting would create it); a missing directory is
+        # an unusable URL, reported below
+        if path is not None and not path.exists() and path.parent.is_dir():
+            console.print(f"none (no database at {path})", highlight=False)
+            return
         with database_errors(state):
             revision = schema.current_revision(state.engine())
         head = schema.head_revision()
