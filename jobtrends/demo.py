@@ -36,7 +36,7 @@ from jobtrends.simulator import GroundTruth, Market, MarketConfig, MarketServer,
 from jobtrends.simulator import ground_truth as compute_truth
 from storage.db import make_engine
 from storage.models import CrawlRun, Posting, Source
-from storage.schema import upgrade
+from storage.schema import current_revision, upgrade
 from storage.trends import TrendFilter
 
 SIZES: dict[str, dict[str, int]] = {
@@ -155,9 +155,9 @@ def run_demo(config: DemoConfig, progress: Progress = _quiet) -> DemoResult:
             stale.unlink(missing_ok=True)  # a fresh database: the demo replays from week 0
         db_url = f"sqlite:///{db_file.resolve()}"
     engine = make_engine(db_url)
+    if config.db_url is not None and current_revision(engine) is not None:
+        _require_empty(engine, db_url)  # before any migration touches someone's database
     upgrade(engine)
-    if config.db_url is not None:
-        _require_empty(engine, db_url)
     progress("market", {"companies": len(market.companies), "sources": len(market.sources),
                         "roles": len(market.roles), "weeks": market.weeks})
     result = DemoResult(db_url=db_url, files={})

@@ -91,3 +91,18 @@ def test_demo_fills_the_database_given_on_the_command_line_only_if_empty(
     assert not (tmp_path / "out" / "jobtrends.db").exists()  # no fresh file was used instead
     with sqlite3.connect(tmp_path / "kept.db") as conn:
         assert conn.execute("SELECT count(*) FROM crawl_runs").fetchone() == (1,)
+
+
+def test_demo_refuses_a_database_with_crawls_before_migrating_it(tmp_path: Path) -> None:
+    """A database at an older schema that holds crawls is refused as it is: the demo's
+    migrations never run on someone's data."""
+    from storage.db import make_engine
+    from storage.schema import current_revision, downgrade
+
+    url = _database_with_a_crawl(tmp_path / "old.db")
+    downgrade(url, "0004_window_id_order")
+    result = CliRunner().invoke(app, ["demo", "--db", url, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    engine = make_engine(url)
+    assert current_revision(engine) == "0004_window_id_order"
+    engine.dispose()
