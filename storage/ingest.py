@@ -590,6 +590,9 @@ def refresh_planner_statistics(conn: Connection) -> list[str]:
                 "SELECT relname FROM pg_class WHERE oid = ANY(CAST(:tables AS regclass[])) "
                 "AND (reltuples < 0 OR pg_relation_size(oid) / current_setting('block_size')::int"
                 " > greatest(:min_pages, relpages * :growth))"
+                # only its owner (or a superuser) may analyze a table: others would get a
+                # warning per batch and no statistics
+                " AND pg_has_role(relowner, 'USAGE')"
             ),
             {"tables": list(_PLANNED_TABLES), "min_pages": _STALE_MIN_PAGES,
              "growth": _STALE_GROWTH},

@@ -559,3 +559,40 @@ def test_postgresql_statistics_follow_a_growing_first_crawl(pg_url: str) -> None
             assert conn.exec_driver_sql(estimate).scalar() >= 2000
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_statistics_are_left_to_the_owner(pg_url: str) -> None:
+    """A crawler role that does not own the tables cannot ANALYZE them: it does not try (which
+    would warn once per batch), and its upserts still work."""
+    import uuid
+
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+    from storage.schema import upgrade
+
+    upgrade(pg_url)
+    owner = make_engine(pg_url)
+    role = f"jt_writer_{uuid.uuid4().hex[:8]}"
+    schema_name = pg_url.rsplit("search_path%3D", 1)[1]
+    with owner.begin() as conn:
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))  # generated names only
+        conn.execute(text(f'GRANT USAGE ON SCHEMA "{schema_name}" TO "{role}"'))
+        conn.execute(text(f'GRANT ALL ON ALL TABLES IN SCHEMA "{schema_name}" TO "{role}"'))
+        conn.execute(text(f'GRANT ALL ON ALL SEQUENCES IN SCHEMA "{schema_name}" TO "{role}"'))
+    writer = make_engine(pg_url.replace("postgres@", f"{role}@", 1))
+    try:
+        with Session(writer) as session, session.begin():
+            assert ingest.refresh_planner_statistics(session.connection()) == []
+            run_id = ingest.start_crawl_run(session, "acme", kind="greenhouse", observed_at=T0)
+            stats = ingest.upsert_postings(session, run_id, [record("a"), record("b")])
+        assert stats.inserted == 2
+        with Session(owner) as session, session.begin():  # the owner does refresh them
+            assert "postings" in ingest.refresh_planner_statistics(session.connection())
+    finally:
+        writer.dispose()
+        with owner.begin() as conn:
+            conn.execute(text(f'DROP OWNED BY "{role}"'))
+            conn.execute(text(f'DROP ROLE "{role}"'))
+        owner.dispose()
