@@ -40,6 +40,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy import cast as cast_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
@@ -245,23 +246,40 @@ def _check_driver_form(type_: Any, dialect: Dialect) -> None:
 
 
 class PreparedInsert:
-    """An INSERT (or upsert) compiled once and executed with many parameter sets per call.
+    """An INSERT (or upsert) into ``table`` compiled once and executed for many rows per call.
 
-    Rows are tuples in ``keys`` order, their datetimes already bound by :class:`DatetimeBinder`.
-    On SQLite they go straight to the driver's ``executemany``: SQLAlchemy's per-row parameter
-    handling cost more than SQLite's own insert work. Other dialects take Core's executemany
-    (psycopg pipelines it).
+    Rows are tuples in ``keys`` order, their datetimes already bound by :class:`DatetimeBinder`;
+    ``conflict`` adds the ``ON CONFLICT`` clause to the dialect's insert. On SQLite the rows go
+    straight to the driver's ``executemany``: SQLAlchemy's per-row parameter handling cost more
+    than SQLite's own insert work. On PostgreSQL they go as one array per column into
+    ``INSERT ... SELECT * FROM unnest(...)``: one statement and one round trip for all rows,
+    planned once (executemany sent a statement per row), with an exact row count.
     """
 
-    def __init__(self, conn: Connection, statement: Insert, keys: Sequence[str]) -> None:
-        self.statement = statement
+    def __init__(
+        self,
+        conn: Connection,
+        table: Table,
+        keys: Sequence[str],
+        conflict: Callable[[UpsertInsert], Insert] | None = None,
+    ) -> None:
         self.keys = tuple(keys)
         dialect = conn.dialect
         self.raw = dialect.name == "sqlite"
         self.sql = ""
         self.reorder: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None
+        base = _insert(conn, table)
         if not self.raw:
+            arrays = [
+                cast_(bindparam(f"bulk_{key}"), postgresql.ARRAY(table.c[key].type))
+                for key in self.keys
+            ]
+            rows = func.unnest(*arrays).table_valued(*self.keys).render_derived(name="bulk")
+            bulk = base.from_select(list(self.keys), select(*rows.c))
+            self.statement: Insert = conflict(bulk) if conflict else bulk
             return
+        statement = conflict(base) if conflict else base
+        self.statement = statement
         compiled = statement.compile(dialect=dialect, column_keys=list(self.keys))
         order = tuple(compiled.positiontup or ())
         if sorted(order) != sorted(self.keys):
@@ -273,13 +291,16 @@ class PreparedInsert:
             self.reorder = itemgetter(*(self.keys.index(name) for name in order))
 
     def execute(self, conn: Connection, rows: list[tuple[Any, ...]]) -> int:
-        """Execute once for all ``rows``; the number of rows written (exact on SQLite)."""
+        """Execute once for all ``rows``; the number of rows written."""
         if not rows:
             return 0
         if not self.raw:
-            keys = self.keys
-            dicts = [dict(zip(keys, row, strict=True)) for row in rows]
-            return conn.execute(self.statement, dicts).rowcount
+            columns = zip(*rows, strict=True)
+            arrays = {
+                f"bulk_{key}": list(column)
+                for key, column in zip(self.keys, columns, strict=True)
+            }
+            return conn.execute(self.statement, arrays).rowcount
         params = rows if self.reorder is None else [self.reorder(row) for row in rows]
         return conn.exec_driver_sql(self.sql, params).rowcount
 
@@ -505,8 +526,8 @@ def plausible_opened_at(
     return min(date_posted, observed_at)
 
 
-def _upsert_statement(conn: Connection) -> UpsertInsert:
-    stmt = _insert(conn, _postings)
+def _upsert_conflict(stmt: UpsertInsert) -> Insert:
+    """The posting upsert's ``ON CONFLICT (source_id, source_job_id) DO UPDATE`` on ``stmt``."""
     excluded = stmt.excluded
     newer = excluded.last_seen_at >= _postings.c.last_seen_at
     # an unenriched record repeating unchanged content keeps the stored enrichment
@@ -627,41 +648,43 @@ class _Statements:
         self.observed = self.dt(ctx.observed_at)  # first and last seen of every row written
         self.companies: dict[str, int] = {}  # normalised name -> id (companies are not deleted)
         self.skills: dict[str, int] = {}  # name -> id (skills are not deleted)
-        self.postings = PreparedInsert(conn, _upsert_statement(conn), _POSTING_KEYS)
+        self.postings = PreparedInsert(conn, _postings, _POSTING_KEYS, _upsert_conflict)
         # Postings the batch lookup did not find are inserted with DO NOTHING on SQLite: with
         # foreign keys on, the DO UPDATE form makes each insert look up the tables that refer
         # to postings, which roughly halved the insert rate. A posting another process stored
         # in between is left out by it, noticed by the row count, and upserted after all.
-        # (psycopg's executemany does not sum row counts: PostgreSQL upserts them all.)
+        # (PostgreSQL upserts them all: its DO UPDATE counts updated rows too, so the count
+        # could not tell a race.)
         self.new_postings = (
             PreparedInsert(
                 conn,
-                _insert(conn, _postings).on_conflict_do_nothing(
+                _postings,
+                _POSTING_KEYS,
+                lambda stmt: stmt.on_conflict_do_nothing(
                     index_elements=["source_id", "source_job_id"]
                 ),
-                _POSTING_KEYS,
             )
             if self.sqlite
             else None
         )
         self.events = PreparedInsert(
-            conn, _events.insert(), ("posting_id", "kind", "at", "crawl_run_id", "reason")
+            conn, _events, ("posting_id", "kind", "at", "crawl_run_id", "reason")
         )
         # written for new postings and changed content only (a re-crawl leaves them alone)
-        descriptions = _insert(conn, _descriptions)
         self.descriptions = PreparedInsert(
             conn,
-            descriptions.on_conflict_do_update(
-                index_elements=["posting_id"],
-                set_={"description_text": descriptions.excluded.description_text},
-            ),
+            _descriptions,
             ("posting_id", "description_text"),
+            lambda stmt: stmt.on_conflict_do_update(
+                index_elements=["posting_id"],
+                set_={"description_text": stmt.excluded.description_text},
+            ),
         )
         self.locations = PreparedInsert(
-            conn, _locations.insert(), ("posting_id", "city", "region", "country", "raw")
+            conn, _locations, ("posting_id", "city", "region", "country", "raw")
         )
         self.posting_skills = PreparedInsert(
-            conn, _posting_skills.insert(), ("posting_id", "skill_id", "mentions")
+            conn, _posting_skills, ("posting_id", "skill_id", "mentions")
         )
 
     def stored(self, conn: Connection, job_ids: list[str]) -> dict[str, Any]:
