@@ -462,18 +462,7 @@ def _runs_ready(conn: Connection) -> list[Any]:
     running = runs.alias("running")
     return list(
         conn.execute(
-            select(
-                runs.c.id,
-                runs.c.source_id,
-                runs.c.observed_at,
-                runs.c.finish_reason,
-                runs.c.pages_fetched,
-                runs.c.pages_failed,
-                runs.c.postings_seen,
-                runs.c.open_before,
-                sources.c.name.label("source"),
-                sources.c.can_relist,
-            )
+            select(*_RUN_COLUMNS, sources.c.name.label("source"), sources.c.can_relist)
             .join(sources, sources.c.id == runs.c.source_id)
             .where(
                 runs.c.finished_at.is_not(None),
