@@ -167,35 +167,47 @@ def baseline_rows(batch: list[PostingRecord]) -> list[tuple[object, ...]]:
     return rows
 
 
+# the posting columns an upsert writes (all but id and canonical_id), in baseline_rows order
+BASELINE_COLUMNS = [
+    c.name for c in models.Posting.__table__.columns if c.name not in ("id", "canonical_id")
+]
+_DescriptionRow = tuple[int, str | None]
+
+
+def baseline_calls(
+    n: int, per_call: int, shape: Shape
+) -> Iterator[list[tuple[list[tuple[object, ...]], list[_DescriptionRow]]]]:
+    """Per crawl call, its batches of ``BATCH_SIZE``: (posting rows, description rows)."""
+    for start, stop in chunks(n, per_call):
+        batch = records(start, stop, shape)
+        rows = baseline_rows(batch)
+        assert len(rows[0]) == len(BASELINE_COLUMNS)
+        texts = [(start + i, r.description_text) for i, r in enumerate(batch)]
+        size = ingest.BATCH_SIZE
+        yield [(rows[i : i + size], texts[i : i + size]) for i in range(0, len(rows), size)]
+
+
 def timed_baseline(engine: Engine, n: int, per_call: int, shape: Shape) -> float:
     """The floor: the same posting rows and descriptions, ready-made, through the raw sqlite3
     cursor's executemany (1,000 per call, a commit per crawl call) into bare tables of the same
     columns with no key, constraint or index."""
-    columns = [
-        c.name for c in models.Posting.__table__.columns if c.name not in ("id", "canonical_id")
-    ]
-    sql = (
-        f"INSERT INTO bare_postings ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    )
+    columns = ", ".join(BASELINE_COLUMNS)
+    sql = f"INSERT INTO bare_postings ({columns}) VALUES ({', '.join('?' * len(BASELINE_COLUMNS))})"
     texts_sql = "INSERT INTO bare_descriptions (posting_id, description_text) VALUES (?, ?)"
     raw = engine.raw_connection()
     try:
         driver = raw.driver_connection
         assert driver is not None
-        driver.execute(f"CREATE TABLE bare_postings ({', '.join(columns)})")
+        driver.execute(f"CREATE TABLE bare_postings ({columns})")
         driver.execute("CREATE TABLE bare_descriptions (posting_id, description_text)")
         driver.commit()
         elapsed = 0.0
-        for start, stop in chunks(n, per_call):
-            batch = records(start, stop, shape)
-            rows = baseline_rows(batch)
-            texts = [(start + i, r.description_text) for i, r in enumerate(batch)]
-            assert len(rows[0]) == len(columns)
+        for call in baseline_calls(n, per_call, shape):
             began = time.perf_counter()
             cursor = driver.cursor()
-            for part in range(0, len(rows), ingest.BATCH_SIZE):
-                cursor.executemany(sql, rows[part : part + ingest.BATCH_SIZE])
-                cursor.executemany(texts_sql, texts[part : part + ingest.BATCH_SIZE])
+            for rows, texts in call:
+                cursor.executemany(sql, rows)
+                cursor.executemany(texts_sql, texts)
             driver.commit()
             elapsed += time.perf_counter() - began
     finally:
@@ -206,28 +218,27 @@ def timed_baseline(engine: Engine, n: int, per_call: int, shape: Shape) -> float
 def timed_baseline_postgres(engine: Engine, n: int, per_call: int, shape: Shape) -> float:
     """The PostgreSQL floor: the same posting rows and descriptions through SQLAlchemy Core's
     executemany (psycopg pipelines it), 1,000 per call, into bare tables without constraints."""
-    columns = [
-        c.name for c in models.Posting.__table__.columns if c.name not in ("id", "canonical_id")
-    ]
     meta = MetaData()
-    bare = Table("bare_postings", meta, *(Column(name, Text) for name in columns))
-    texts = Table("bare_descriptions", meta, Column("posting_id", Integer), Column("text", Text))
+    bare = Table("bare_postings", meta, *(Column(name, Text) for name in BASELINE_COLUMNS))
+    bare_texts = Table(
+        "bare_descriptions", meta, Column("posting_id", Integer), Column("description_text", Text)
+    )
     meta.create_all(engine)
     elapsed = 0.0
     with engine.connect() as conn:
-        for start, stop in chunks(n, per_call):
-            batch = records(start, stop, shape)
-            rows = [
-                {name: None if value is None else str(value) for name, value in zip(
-                    columns, row, strict=True)}
-                for row in baseline_rows(batch)
+        for call in baseline_calls(n, per_call, shape):
+            batches = [
+                (
+                    [{name: None if value is None else str(value)
+                      for name, value in zip(BASELINE_COLUMNS, row, strict=True)} for row in rows],
+                    [{"posting_id": pid, "description_text": text} for pid, text in texts],
+                )
+                for rows, texts in call
             ]  # fmt: skip
-            text_rows = [{"posting_id": start + i, "text": r.description_text}
-                         for i, r in enumerate(batch)]  # fmt: skip
             began = time.perf_counter()
-            for part in range(0, len(rows), ingest.BATCH_SIZE):
-                conn.execute(bare.insert(), rows[part : part + ingest.BATCH_SIZE])
-                conn.execute(texts.insert(), text_rows[part : part + ingest.BATCH_SIZE])
+            for rows_, texts_ in batches:
+                conn.execute(bare.insert(), rows_)
+                conn.execute(bare_texts.insert(), texts_)
             conn.commit()
             elapsed += time.perf_counter() - began
     return elapsed
