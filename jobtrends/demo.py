@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from jobtrends.imports import import_companies, import_talent_pools
@@ -34,7 +33,7 @@ from jobtrends.report import build_report, render
 from jobtrends.report.data import ReportData
 from jobtrends.simulator import GroundTruth, Market, MarketConfig, MarketServer, build_market
 from jobtrends.simulator import ground_truth as compute_truth
-from storage.db import make_engine
+from storage.db import make_engine, shown_url
 from storage.models import CrawlRun, Posting, Source
 from storage.schema import current_revision, upgrade
 from storage.trends import TrendFilter
@@ -135,10 +134,10 @@ def _require_empty(engine: Engine, db_url: str) -> None:
         runs = conn.execute(select(func.count()).select_from(CrawlRun)).scalar_one()
         postings = conn.execute(select(func.count()).select_from(Posting)).scalar_one()
     if runs or postings:
-        shown = make_url(db_url).render_as_string(hide_password=True)
         raise ValueError(
-            f"database {shown} already holds {postings} postings and {runs} crawl runs: the "
-            "demo fills an empty database (leave out --db for a fresh SQLite file in --out)"
+            f"database {shown_url(db_url)} already holds {postings} postings and {runs} crawl "
+            "runs: the demo fills an empty database (leave out --db for a fresh SQLite file in "
+            "--out)"
         )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,7 +47,15 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def sqlite_file(url: str) -> Path | None:
+def shown_url(url: str) -> str:
+    """``url`` as messages show it: the password hidden (as given when it does not parse)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def sqlite_file(url: str | URL) -> Path | None:
     """The file of an on-disk SQLite URL (None for other databases, memory, ``file:`` URIs and
     URLs that do not parse)."""
     try:

@@ -10,24 +10,16 @@ import typer
 from alembic.util import CommandError
 from rich.table import Table
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from jobtrends.cli.common import EXIT_DATABASE, AppState, console, fail
 from storage import schema
-from storage.db import DatabaseURLError, sqlite_file
+from storage.db import DatabaseURLError, shown_url, sqlite_file
 from storage.lifecycle import reconcile
 
 # PostgreSQL's SQLSTATE for a write (here: CREATE TEMPORARY TABLE) in a read-only transaction
 READ_ONLY_SQL_TRANSACTION = "25006"
-
-
-def _shown(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
 
 
 @contextmanager
@@ -38,7 +30,8 @@ def database_errors(state: AppState) -> Iterator[None]:
     except DatabaseURLError as exc:
         raise fail(str(exc), EXIT_DATABASE) from None
     except CommandError as exc:  # e.g. a database migrated by a newer jobtrends
-        raise fail(f"cannot migrate database {_shown(state.url)}: {exc}", EXIT_DATABASE) from None
+        shown = shown_url(state.url)
+        raise fail(f"cannot migrate database {shown}: {exc}", EXIT_DATABASE) from None
     except DBAPIError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         if getattr(exc.orig, "sqlstate", None) == READ_ONLY_SQL_TRANSACTION:
@@ -47,13 +40,13 @@ def database_errors(state: AppState) -> Iterator[None]:
                 "read-only transaction or a hot-standby replica cannot create: connect to the "
                 "primary, without default_transaction_read_only)"
             )
-        raise fail(f"cannot use database {_shown(state.url)}: {reason}", EXIT_DATABASE) from None
+        raise fail(f"cannot use database {shown_url(state.url)}: {reason}", EXIT_DATABASE) from None
 
 
 def require_current_schema(engine: Engine, state: AppState) -> None:
     """Refuse to work on a database whose schema is not the one this version ships, or on a
     SQLite file that does not exist (instead of creating an empty one)."""
-    path = sqlite_file(engine.url.render_as_string(hide_password=False))
+    path = sqlite_file(engine.url)
     if path is not None and not path.exists():
         raise fail(
             f"no database at {path}: `jobtrends crawl` or `jobtrends demo` creates one; choose "
@@ -63,7 +56,7 @@ def require_current_schema(engine: Engine, state: AppState) -> None:
     current, head = schema.current_revision(engine), schema.head_revision()
     if current != head:
         raise fail(
-            f"database {_shown(state.url)} is at schema revision {current or 'none'}, "
+            f"database {shown_url(state.url)} is at schema revision {current or 'none'}, "
             f"expected {head}: run `jobtrends db upgrade` first",
             EXIT_DATABASE,
         )
@@ -84,7 +77,7 @@ def register(app: typer.Typer) -> None:
         state: AppState = ctx.obj
         with database_errors(state):
             reached = schema.upgrade(state.engine(), revision)
-        console.print(f"database {_shown(state.url)} at revision {reached}", highlight=False)
+        console.print(f"database {shown_url(state.url)} at revision {reached}", highlight=False)
 
     @db_app.command("current")
     def current(ctx: typer.Context) -> None:
