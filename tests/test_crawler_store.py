@@ -9,12 +9,17 @@ from __future__ import annotations
 import subprocess
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from mockserver.harness import FAST, mockserver, run_cli  # noqa: F401 - fixture
 from mockserver.server import MockServer
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from storage.ingest import finish_crawl_run, start_crawl_run, upsert_postings
+from storage.records import PostingRecord
 
 
 def _settings() -> list[str]:
@@ -111,6 +116,40 @@ def test_failing_source_never_aborts_others_nor_closes_postings(
         assert status[("shrinking", "4012399")] == "closed"
         assert status[("shrinking", "4012345")] == "open"
     engine.dispose()
+
+
+def test_crawl_first_reconciles_a_run_an_earlier_crawl_left_unreconciled(
+        mockserver: MockServer, tmp_path: Path, sqlite_url: str) -> None:  # noqa: F811
+    """A crawl process stopped between finishing its run and reconciling it must not cost the
+    lifecycle its events: the next crawl reconciles that run before its own sightings land."""
+    sources = _write(tmp_path / "sources.toml",
+                     _greenhouse("shrinking", mockserver.url, "acme"))
+    assert _crawl(sqlite_url, sources, "2026-03-02T09:00:00", "--k", "1", "--no-enrich"
+                  ).returncode == 0
+    # week 2: a complete crawl saw one of the two postings, and its process stopped before
+    # reconcile (the run is finished, not reconciled)
+    engine = create_engine(sqlite_url)
+    with Session(engine) as session, session.begin():
+        run_id = start_crawl_run(session, "shrinking", kind="greenhouse",
+                                 observed_at=datetime(2026, 3, 9, 9), country="BE")
+        upsert_postings(session, run_id, [PostingRecord("4012345", "Machine Learning Engineer")])
+        finish_crawl_run(session, run_id, finish_reason="finished", pages_fetched=1,
+                         pages_failed=0)
+    # week 3 lists both again
+    proc = _crawl(sqlite_url, sources, "2026-03-16T09:00:00", "--k", "1", "--no-enrich")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "reconciled 1 earlier crawl run(s) first: 1 posting(s) closed" in proc.stdout
+    with engine.connect() as conn:
+        events = conn.execute(text(
+            "SELECT e.kind, e.at FROM posting_events e JOIN postings p ON p.id = e.posting_id "
+            "WHERE p.source_job_id = '4012399' ORDER BY e.at")).all()
+        status = conn.execute(text(
+            "SELECT status FROM postings WHERE source_job_id = '4012399'")).scalar_one()
+    engine.dispose()
+    # missed by the week-2 crawl (k = 1): closed then, reopened when week 3 saw it again
+    assert [(kind, str(at)[:10]) for kind, at in events] == [
+        ("closed", "2026-03-09"), ("reopened", "2026-03-16")]
+    assert status == "open"
 
 
 def test_config_error_exits_2_naming_the_line(tmp_path: Path, sqlite_url: str) -> None:

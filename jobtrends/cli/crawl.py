@@ -104,6 +104,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Crawl sources, enrich and store their postings, then reconcile lifecycles.
 
+        Crawl runs left unreconciled by an earlier crawl are reconciled first, with the same
+        --k.
+
         Exits with 4 when some source did not crawl completely (its postings stay open), and
         with 2, before fetching anything, when --observed-at is older than a stored crawl of a
         chosen source.
@@ -131,6 +134,14 @@ def register(app: typer.Typer) -> None:
                     check_observation_order(session, [s.name for s in chosen], observed)
                 except ObservationOrderError as exc:
                     raise fail(str(exc), EXIT_USAGE) from None
+            # Runs an earlier crawl finished but did not reconcile (its process was stopped
+            # first) are settled before this crawl's sightings land: applied afterwards, a
+            # posting they missed and this crawl sees again would count as never missed, and
+            # its close and reopen events would be lost.
+            earlier = reconcile_runs(engine, [], k=k)
+        if earlier.verdicts:
+            console.print(f"reconciled {len(earlier.verdicts)} earlier crawl run(s) first: "
+                          f"{earlier.postings_closed} posting(s) closed", highlight=False)
         crawl_config = crawl_settings(db_url=state.url, observed_at=observed,
                                       redis_url=redis_url, overrides=overrides)
         progress = Progress(TextColumn("[bold]crawling"), BarColumn(),
