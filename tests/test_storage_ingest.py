@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -415,6 +415,32 @@ def test_an_identical_recrawl_writes_no_posting_rows(engine: Engine) -> None:
     assert sum(1 for s in statements if s.startswith("UPDATE postings")) == 1
     statements = count_statements(engine, [record(str(i), title="changed") for i in range(10)])
     assert posting_upserts(statements) == 1
+
+
+def test_a_recrawl_tells_dates_apart_by_the_instant_they_store(engine: Engine) -> None:
+    """The fingerprint reads a datetime as the UTC instant stored: the same instant in another
+    zone is an identical observation; a date moved by a microsecond, or a validThrough that
+    appears, is a change that is written."""
+    posted = datetime(2026, 2, 20, 8, 30)
+    crawl(engine, T0, [record("a", date_posted=posted), record("b", date_posted=posted)])
+    same_instant = posted.replace(tzinfo=UTC).astimezone(timezone(timedelta(hours=1)))
+    statements = count_statements(
+        engine, [record("a", date_posted=same_instant), record("b", date_posted=posted)]
+    )
+    assert posting_upserts(statements) == 0
+    moved = posted + timedelta(microseconds=1)
+    until = T0 + 4 * WEEK
+    changed = [record("a", date_posted=moved), record("b", date_posted=posted, valid_through=until)]
+    assert posting_upserts(count_statements(engine, changed)) == 1
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                models.Posting.source_job_id,
+                models.Posting.date_posted,
+                models.Posting.valid_through,
+            ).order_by(models.Posting.source_job_id)
+        ).all()
+    assert [tuple(r) for r in rows] == [("a", moved, None), ("b", posted, until)]
 
 
 def test_content_hash_is_the_digest_stored_by_earlier_versions() -> None:
