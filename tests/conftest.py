@@ -71,6 +71,28 @@ def db_url(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue("pg_url"))
 
 
+def read_only_url(pg_url: str) -> str:
+    """``pg_url`` with every transaction read-only, as on a hot-standby replica."""
+    return f"{pg_url}%20-cdefault_transaction_read_only%3Don"
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("postgres-read-only", marks=pytest.mark.postgres),
+    ]
+)
+def trend_urls(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """``(URL that writes the data, URL the trend queries read through)`` on each backend, and
+    on PostgreSQL read as a replica would be (no temporary table can be created there)."""
+    if request.param == "sqlite":
+        url = str(request.getfixturevalue("sqlite_url"))
+        return url, url
+    url = str(request.getfixturevalue("pg_url"))
+    return url, read_only_url(url) if request.param == "postgres-read-only" else url
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     try:

@@ -145,11 +145,15 @@ def replay(
 
 
 @pytest.fixture
-def history(db_url: str) -> Iterator[Session]:
-    upgrade(db_url)
-    session = replay(db_url)
-    yield session
-    session.close()
+def history(trend_urls: tuple[str, str]) -> Iterator[Session]:
+    """The replayed history, read back (on PostgreSQL also as a read-only replica)."""
+    write_url, read_url = trend_urls
+    upgrade(write_url)
+    replay(write_url).close()
+    engine = make_engine(read_url)
+    with Session(engine) as session:
+        yield session
+    engine.dispose()
 
 
 def flows(session: Session) -> list[tuple[str, int, int, int, int]]:

@@ -1,4 +1,4 @@
-"""Trend functions on a small hand-built history, on SQLite and PostgreSQL.
+"""Trend functions on a small hand-built history, on SQLite and PostgreSQL (also read-only).
 
 Rows are inserted directly with the models (no crawl, no reconcile) so each number below can be
 traced to the table in :data:`POSTINGS`. Dates are 2026; crawls run Mondays 06:00.
@@ -138,12 +138,18 @@ def build_history(session: Session) -> None:
 
 
 @pytest.fixture
-def session(db_url: str) -> Iterator[Session]:
-    upgrade(db_url)
-    engine = make_engine(db_url)
-    with Session(engine) as s:
-        build_history(s)
+def session(trend_urls: tuple[str, str]) -> Iterator[Session]:
+    """A session reading the history (on PostgreSQL also as a read-only replica); writes go
+    through ``session.info["writer"]``."""
+    write_url, read_url = trend_urls
+    upgrade(write_url)
+    engine = make_engine(write_url)
+    reader = make_engine(read_url)
+    with Session(engine) as writer, Session(reader) as s:
+        build_history(writer)
+        s.info["writer"] = writer
         yield s
+    reader.dispose()
     engine.dispose()
 
 
@@ -368,15 +374,16 @@ def test_temporary_role_tables_are_dropped(session: Session) -> None:
 def test_company_weeks_are_tracked_by_the_sources_that_list_it(session: Session) -> None:
     """Delta is listed by source b only, whose one complete crawl is on 02-16: source a's
     complete crawls of the other weeks did not look at Delta's roles."""
-    session.add(Company(id=4, name="Delta", normalized_name="delta"))
-    session.add(
+    writer = session.info["writer"]
+    writer.add(Company(id=4, name="Delta", normalized_name="delta"))
+    writer.add(
         Posting(
             id=12, source_id=2, source_job_id="job-12", title="Job 12", title_normalized="job 12",
             company_id=4, first_seen_at=at("02-16"), last_seen_at=at("02-16"),
             opened_at=at("02-16"), status="open", left_censored=False,
         )
     )  # fmt: skip
-    session.commit()
+    writer.commit()
     assert flow_table(TrendFilter(company="Delta"), session) == [
         ("2026-W06", 0, 0, 0, 0),
         ("2026-W07", 0, 0, 0, 0),

@@ -18,7 +18,7 @@ from storage import schema
 from storage.db import DatabaseURLError, shown_url, sqlite_file
 from storage.lifecycle import reconcile
 
-# PostgreSQL's SQLSTATE for a write (here: CREATE TEMPORARY TABLE) in a read-only transaction
+# PostgreSQL's SQLSTATE for a write in a read-only transaction
 READ_ONLY_SQL_TRANSACTION = "25006"
 
 
@@ -36,9 +36,9 @@ def database_errors(state: AppState) -> Iterator[None]:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         if getattr(exc.orig, "sqlstate", None) == READ_ONLY_SQL_TRANSACTION:
             reason += (
-                " (the trend queries put the window's roles in a temporary table, which a "
-                "read-only transaction or a hot-standby replica cannot create: connect to the "
-                "primary, without default_transaction_read_only)"
+                " (this command writes to the database, which a hot-standby replica or "
+                "default_transaction_read_only does not allow: connect to the primary; "
+                "`jobtrends report` and the views work on a replica)"
             )
         raise fail(f"cannot use database {shown_url(state.url)}: {reason}", EXIT_DATABASE) from None
 

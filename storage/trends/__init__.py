@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import Table
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import FromClause
 
 from storage.trends.filters import (
     DEFAULT_WEEKS,
@@ -81,7 +81,7 @@ def _run(
     session: Session,
     flt: TrendFilter,
     weeks: int,
-    query: Callable[[ResolvedFilter, Table], _T],
+    query: Callable[[ResolvedFilter, FromClause], _T],
 ) -> _T:
     with _collector_paused():
         rf = resolve_filter(session, flt, weeks)
@@ -176,7 +176,7 @@ def trend_summary(
 
 
 def _summary(
-    session: Session, rf: ResolvedFilter, roles: Table, skills_limit: int, companies_limit: int
+    session: Session, rf: ResolvedFilter, roles: FromClause, skills_limit: int, companies_limit: int
 ) -> TrendSummary:
     seniority, employment_type = attribute_shares(
         session, rf, roles, "seniority", "employment_type"

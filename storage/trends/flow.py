@@ -6,12 +6,14 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Table, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import FromClause
 
 from storage.models import RUN_COMPLETE, CrawlRun, Posting
 from storage.trends.filters import ResolvedFilter
 from storage.trends.km import SurvivalPoint, kaplan_meier, km_quantile, weighted_median
+from storage.trends.roles import derived
 from storage.trends.sqlfuncs import epoch_day, plain_rows
 
 _EPOCH = date(1970, 1, 1)
@@ -85,14 +87,15 @@ def _count_by_week(
     return {int(w): int(n) for w, n in rows}
 
 
-def role_days(session: Session, roles: Table) -> list[tuple[int, int | None, int]]:
+def role_days(session: Session, roles: FromClause) -> list[tuple[int, int | None, int]]:
     """``(opened day, closed day or None, left_censored)`` of every role, days since 1970-01-01.
 
-    Weekly flow and time to fill both count these in Python from one read of the role table
-    (kept in its ``info``): SQLite would sort the roles for each of their GROUP BYs. The window
+    Weekly flow and time to fill both count these in Python from one read of the role set
+    (kept in :func:`derived`): SQLite would sort the roles for each of their GROUP BYs. The window
     bounds are midnights, so comparing days is comparing the timestamps.
     """
-    cached = roles.info.get("days")
+    cache = derived(roles)
+    cached = cache.get("days")
     if cached is None:
         cached = plain_rows(
             session,
@@ -100,7 +103,7 @@ def role_days(session: Session, roles: Table) -> list[tuple[int, int | None, int
                 epoch_day(roles.c.opened_at), epoch_day(roles.c.closed_at), roles.c.left_censored
             ),
         )
-        roles.info["days"] = cached
+        cache["days"] = cached
     return cached
 
 
@@ -108,7 +111,7 @@ def _day(moment: datetime) -> int:
     return (moment.date() - _EPOCH).days
 
 
-def weekly_flow_for(session: Session, rf: ResolvedFilter, roles: Table) -> WeeklyFlow:
+def weekly_flow_for(session: Session, rf: ResolvedFilter, roles: FromClause) -> WeeklyFlow:
     """Weekly flow of the given (filtered) roles over the filter's window."""
     w = rf.window
     lo, hi, first = _day(w.start), _day(w.end), (w.first_week_start - _EPOCH).days
@@ -181,7 +184,7 @@ def _histogram(closed: dict[int, int]) -> tuple[HistogramBin, ...]:
     )
 
 
-def time_to_fill_for(session: Session, rf: ResolvedFilter, roles: Table) -> TimeToFill:
+def time_to_fill_for(session: Session, rf: ResolvedFilter, roles: FromClause) -> TimeToFill:
     """Time to fill of the given roles opened in the window (Kaplan–Meier, open ones censored)."""
     w = rf.window
     lo, hi = _day(w.start), _day(w.end)

@@ -6,8 +6,9 @@ from collections import Counter
 from dataclasses import dataclass
 from operator import itemgetter
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import FromClause
 
 from storage.models import Company, Posting, TalentPool
 from storage.trends.filters import ResolvedFilter
@@ -28,7 +29,7 @@ class CompanyOpenRoles:
 
 
 def top_companies_for(
-    session: Session, rf: ResolvedFilter, roles: Table, limit: int
+    session: Session, rf: ResolvedFilter, roles: FromClause, limit: int
 ) -> tuple[CompanyOpenRoles, ...]:
     """Companies with the most open roles (ties by name); roles without a company are skipped."""
     counts = (
@@ -77,7 +78,7 @@ class OpenByCountry:
     unknown: int  # open roles without any known country
 
 
-def open_by_country_for(session: Session, rf: ResolvedFilter, roles: Table) -> OpenByCountry:
+def open_by_country_for(session: Session, rf: ResolvedFilter, roles: FromClause) -> OpenByCountry:
     """Open roles per country of any of their postings (main country or a location)."""
     is_open = open_at_end(roles, rf)
     member = aliased(Posting, name="cp")

@@ -9,12 +9,15 @@ was already live at its source's first crawl: when such a role really opened is 
 Trend queries only ever look at roles active in their window, so the roles are computed once per
 call into a temporary table holding just those (found through the ``closed_at`` index: a role is
 active only if one of its postings is open or closed after the window start), then every trend
-query reads that small table.
+query reads that small table. A read-only PostgreSQL connection (a hot-standby replica, or
+``default_transaction_read_only``) cannot create it: there the same rows come from one SELECT,
+used as a common table expression that each trend query recomputes.
 """
 
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -22,15 +25,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     Column,
     ColumnElement,
     CompoundSelect,
+    Connection,
     DateTime,
     Index,
     Integer,
     MetaData,
     Select,
     String,
+    Subquery,
     Table,
     Update,
     and_,
@@ -40,8 +46,10 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    null,
     or_,
     select,
+    text,
     union_all,
     update,
 )
@@ -118,13 +126,14 @@ def _attribute_conditions(p: type[Posting], rf: ResolvedFilter) -> list[ColumnEl
 
 
 def _role_row(p: type[Posting], linked: ColumnElement[int]) -> list[Any]:
-    """A canonical posting as a role row, before its linked postings are folded in."""
+    """A canonical posting as a role row, before its linked postings are folded in (columns
+    named as the role table's)."""
     return [
-        p.id,
+        p.id.label("role_id"),
         p.opened_at,
         p.closed_at,
-        case((p.left_censored, 1), else_=0),
-        linked,
+        case((p.left_censored, 1), else_=0).label("left_censored"),
+        linked.label("linked"),
         p.role_family,
         p.seniority,
         p.employment_type,
@@ -179,20 +188,7 @@ def _roles_reached_through_links(rf: ResolvedFilter, roles: Table) -> Select[Any
 
 def _fold_linked_postings(roles: Table) -> Update:
     """Give roles with linked postings their group lifecycle (see the module docstring)."""
-    member = aliased(Posting, name="m")
-    g = (
-        select(
-            member.canonical_id.label("role_id"),
-            func.count().label("n"),
-            func.count(member.closed_at).label("n_closed"),
-            func.min(member.opened_at).label("opened_at"),
-            func.max(member.closed_at).label("closed_at"),
-            func.min(case((member.left_censored, member.opened_at))).label("censored_opened_at"),
-        )
-        .where(member.canonical_id.in_(select(roles.c.role_id).where(roles.c.linked > 0)))
-        .group_by(member.canonical_id)
-        .subquery("g")
-    )
+    g = _group_lifecycles(select(roles.c.role_id).where(roles.c.linked > 0))
     t = roles.c
     # every right-hand side reads the row as it was before this update
     return (
@@ -222,14 +218,120 @@ def _fold_linked_postings(roles: Table) -> Update:
     )
 
 
-@contextmanager
-def active_roles(session: Session, rf: ResolvedFilter) -> Iterator[Table]:
-    """A temporary table of the roles active in ``rf``'s window that match its filter.
+def _group_lifecycles(role_ids: Select[Any]) -> Subquery:
+    """Per role among ``role_ids``, the lifecycle figures of the postings linked to it."""
+    member = aliased(Posting, name="m")
+    return (
+        select(
+            member.canonical_id.label("role_id"),
+            func.count().label("n"),
+            func.count(member.closed_at).label("n_closed"),
+            func.min(member.opened_at).label("opened_at"),
+            func.max(member.closed_at).label("closed_at"),
+            func.min(case((member.left_censored, member.opened_at))).label("censored_opened_at"),
+        )
+        .where(member.canonical_id.in_(role_ids))
+        .group_by(member.canonical_id)
+        .subquery("g")
+    )
 
-    Active: opened before the window's end and not closed before its start. Dropped on exit.
+
+def _roles_select(rf: ResolvedFilter) -> Select[Any]:
+    """The rows :func:`active_roles` puts in its temporary table, as one SELECT.
+
+    The same steps, in one statement: canonical candidates, plus canonical postings closed
+    before the window whose linked postings are still in it; each folded with its linked
+    postings' lifecycles (as :func:`_fold_linked_postings` does); then the window and country
+    tests. Used where no temporary table can be created (a read-only PostgreSQL connection).
     """
-    table = _role_table()
+    r = aliased(Posting, name="r")
+    member = aliased(Posting, name="rm")
+    members_in_window = union_all(
+        *(
+            select(member.canonical_id).where(touches, member.canonical_id.is_not(None))
+            for touches in _touches_window(member, rf)
+        )
+    )
+    # a canonical posting is a candidate exactly when it touches the window itself: the others
+    # reached through their links are the ones closed before it
+    reached = select(*_role_row(r, literal(1))).where(
+        r.id.in_(members_in_window),
+        r.canonical_id.is_(None),
+        r.closed_at < rf.window.start,
+        *_attribute_conditions(r, rf),
+    )
+    base = union_all(_canonical_candidates(rf), reached).subquery("base")
+    b = base.c
+    g = _group_lifecycles(select(b.role_id))
+    lone = g.c.role_id.is_(None)
+    folded = (
+        select(
+            b.role_id.label("role_id"),
+            case((lone, b.opened_at), (g.c.opened_at < b.opened_at, g.c.opened_at),
+                 else_=b.opened_at).label("opened_at"),
+            case(
+                (lone, b.closed_at),
+                (b.closed_at.is_(None), null()),
+                (g.c.n_closed < g.c.n, null()),
+                (g.c.closed_at > b.closed_at, g.c.closed_at),
+                else_=b.closed_at,
+            ).label("closed_at"),
+            case(
+                (lone, b.left_censored),
+                (and_(b.left_censored == 1, g.c.opened_at >= b.opened_at), 1),
+                (and_(g.c.censored_opened_at == g.c.opened_at,
+                      g.c.censored_opened_at <= b.opened_at), 1),
+                else_=0,
+            ).label("left_censored"),
+            func.coalesce(g.c.n, 0).label("linked"),
+            b.role_family, b.seniority, b.employment_type, b.company_id, b.country,
+        )
+        .select_from(base.outerjoin(g, g.c.role_id == b.role_id))
+        .subquery("folded")
+    )  # fmt: skip
+    f = folded.c
+    keep = [
+        f.opened_at < rf.window.end,
+        or_(f.closed_at.is_(None), f.closed_at >= rf.window.start),
+    ]
+    if rf.country is not None:
+        keep.append(
+            or_(func.coalesce(f.country, "") == rf.country, _has_country(f.role_id, rf.country))
+        )
+    return select(folded).where(*keep)
+
+
+# Results the trend queries derive from one role set and share (role days, role locations).
+_derived: weakref.WeakKeyDictionary[FromClause, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def derived(roles: FromClause) -> dict[str, Any]:
+    """A cache of what is read from ``roles``, kept as long as the role set is."""
+    return _derived.setdefault(roles, {})
+
+
+def _read_only(connection: Connection) -> bool:
+    """The connection may not write (PostgreSQL hot standby, read-only transaction)."""
+    return bool(
+        connection.dialect.name == "postgresql"
+        and connection.execute(text("SELECT current_setting('transaction_read_only')")).scalar()
+        == "on"
+    )
+
+
+@contextmanager
+def active_roles(session: Session, rf: ResolvedFilter) -> Iterator[FromClause]:
+    """The roles active in ``rf``'s window that match its filter: a temporary table (dropped on
+    exit), or on a read-only PostgreSQL connection the same rows as a CTE.
+
+    Active: opened before the window's end and not closed before its start.
+    """
     connection = session.connection()
+    if _read_only(connection):
+        roles: CTE = _roles_select(rf).cte(f"trend_roles_{next(_names)}")
+        yield roles
+        return
+    table = _role_table()
     # SQLite: temporary tables and sorts in memory rather than in a temporary file. Changing the
     # setting drops existing temporary tables, so only set it when it differs.
     if (
@@ -275,7 +377,7 @@ def open_at_end(roles: FromClause, rf: ResolvedFilter) -> ColumnElement[bool]:
 
 
 def role_rows(
-    roles: Table,
+    roles: FromClause,
     where: ColumnElement[bool] | None,
     posting_id: InstrumentedAttribute[int],
     *columns: InstrumentedAttribute[Any],
@@ -318,7 +420,7 @@ def _same(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[bool]:
 
 def count_role_values(
     session: Session,
-    roles: Table,
+    roles: FromClause,
     where: ColumnElement[bool] | None,
     child: Table,
     values: tuple[str, ...],
@@ -385,15 +487,18 @@ def count_role_values(
     return RoleValueCounts(dict(counts), len(with_value) + len(extra_roles))
 
 
-def role_locations(session: Session, roles: Table) -> list[tuple[int, str | None, str | None]]:
+def role_locations(
+    session: Session, roles: FromClause
+) -> list[tuple[int, str | None, str | None]]:
     """Distinct ``(role_id, city, country)`` of the locations of every posting of the roles
     (rows with neither a city nor a country left out).
 
-    City shares and open roles per country both need them: read once per role table (kept in
-    its ``info``) through the ``posting_id`` index, de-duplicated here rather than by a sorting
+    City shares and open roles per country both need them: read once per role set (kept in
+    :func:`derived`) through the ``posting_id`` index, de-duplicated here rather than by a sorting
     ``UNION`` in SQLite, in the order read.
     """
-    cached = roles.info.get("locations")
+    cache = derived(roles)
+    cached = cache.get("locations")
     if cached is None:
         own, linked = role_rows(
             roles, None, PostingLocation.posting_id, PostingLocation.city, PostingLocation.country
@@ -403,5 +508,5 @@ def role_locations(session: Session, roles: Table) -> list[tuple[int, str | None
         # de-duplicated keeping the fetch order: iterating rows in the order they were made
         # is several times faster than in a set's hash order (memory locality)
         cached = list(dict.fromkeys(rows))
-        roles.info["locations"] = cached
+        cache["locations"] = cached
     return cached

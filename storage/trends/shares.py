@@ -15,6 +15,7 @@ from typing import cast
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import FromClause
 
 from storage.models import PostingSkill, Skill
 from storage.trends.filters import ResolvedFilter
@@ -66,12 +67,12 @@ def _table(
     return ShareTable(dimension, total, base, total - base, shares)
 
 
-def _active_count(session: Session, rf: ResolvedFilter, roles: Table) -> int:
+def _active_count(session: Session, rf: ResolvedFilter, roles: FromClause) -> int:
     return int(session.execute(select(func.count()).select_from(roles)).scalar_one())
 
 
 def attribute_shares(
-    session: Session, rf: ResolvedFilter, roles: Table, *attributes: str
+    session: Session, rf: ResolvedFilter, roles: FromClause, *attributes: str
 ) -> tuple[ShareTable, ...]:
     """Shares of active roles by attributes of their canonical posting (one table each).
 
@@ -93,7 +94,7 @@ def attribute_shares(
     return tuple(tables)
 
 
-def city_shares_for(session: Session, rf: ResolvedFilter, roles: Table) -> ShareTable:
+def city_shares_for(session: Session, rf: ResolvedFilter, roles: FromClause) -> ShareTable:
     """Shares of active roles per (city, country) of any of their postings' locations."""
     # distinct (role, city, country): a role counts once per city whichever postings list it
     with_city = [row for row in role_locations(session, roles) if row[1] is not None]
@@ -123,7 +124,9 @@ class SkillCounts:
         return self.base < MIN_SUPPORT
 
 
-def skill_counts_for(session: Session, rf: ResolvedFilter, roles: Table, limit: int) -> SkillCounts:
+def skill_counts_for(
+    session: Session, rf: ResolvedFilter, roles: FromClause, limit: int
+) -> SkillCounts:
     """The ``limit`` skills most asked for by active roles (a role counts once per skill)."""
     counts = count_role_values(
         session,
