@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from jobtrends.simulator import MarketConfig, build_market
 from jobtrends.simulator.replay import replay
 from storage.db import make_engine
 from storage.schema import upgrade
+from storage.trends import TrendFilter, weekly_flow
 
 MARKET = build_market(MarketConfig(seed=2, postings=250, weeks=5, companies=8))
 
@@ -69,6 +71,29 @@ def test_unknown_filter_values_exit_2(db: str, tmp_path: Path, args: list[str],
     assert result.exit_code == 2
     assert message in " ".join(result.output.split())
     assert not out.exists()
+
+
+def test_until_renders_the_report_as_it_read_then(db: str, tmp_path: Path) -> None:
+    """--until ends the window on an earlier day: the same numbers as the trend functions give
+    for that day, and the later weeks left out."""
+    out = tmp_path / "then.json"
+    result = CliRunner().invoke(app, ["--db", db, "report", "--until", "2026-01-25",
+                                      "--weeks", "3", "-f", "json", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    weeks = json.loads(out.read_text(encoding="utf-8"))["report"]["weekly_flow"]["weeks"]
+    engine = make_engine(db)
+    with Session(engine) as session:
+        flow = weekly_flow(session, TrendFilter(until=date(2026, 1, 25)), weeks=3)
+    engine.dispose()
+    assert [w["week"] for w in weeks] == ["2026-W02", "2026-W03", "2026-W04"]
+    assert [(w["opened"], w["closed"]) for w in weeks] == [(w.opened, w.closed) for w in flow.weeks]
+    latest = CliRunner().invoke(app, ["--db", db, "report", "--weeks", "3", "-f", "json",
+                                      "-o", str(tmp_path / "now.json")])
+    assert latest.exit_code == 0, latest.output
+    now = json.loads((tmp_path / "now.json").read_text(encoding="utf-8"))["report"]
+    assert now["weekly_flow"]["weeks"][-1]["week"] > "2026-W04"
+    bad = CliRunner().invoke(app, ["--db", db, "report", "--until", "25/01/2026"])
+    assert bad.exit_code == 2 and "--until" in bad.output
 
 
 def test_bad_format_is_a_usage_error(db: str) -> None:

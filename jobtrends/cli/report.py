@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -44,7 +45,10 @@ def register(app: typer.Typer) -> None:
         company: Annotated[str | None, typer.Option(
             help="One company, matched on its normalized name.")] = None,
         weeks: Annotated[int, typer.Option(min=1, max=260,
-                                           help="ISO weeks shown, up to the latest crawl.")] = 12,
+                                           help="ISO weeks shown, up to --until.")] = 12,
+        until: Annotated[datetime | None, typer.Option(
+            formats=["%Y-%m-%d"], help="Last day covered, YYYY-MM-DD (default: the day of the "
+            "latest crawl): the report as it read then.")] = None,
         fmt: Annotated[ReportFormat, typer.Option("--format", "-f",
                                                   help="Output format.")] = ReportFormat.html,
         output: Annotated[Path | None, typer.Option(
@@ -53,7 +57,8 @@ def register(app: typer.Typer) -> None:
         """Render the hiring-trends report from the database."""
         state: AppState = ctx.obj
         out = output or Path(f"report.{fmt.value}")
-        flt = TrendFilter(country=country, role_family=role, company=company)
+        flt = TrendFilter(country=country, role_family=role, company=company,
+                          until=until.date() if until is not None else None)
         with database_errors(state):
             engine = state.engine()
             require_current_schema(engine, state)
