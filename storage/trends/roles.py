@@ -168,8 +168,14 @@ def _mark_linked(roles: Table) -> Update:
     )
 
 
-def _roles_reached_through_links(rf: ResolvedFilter, roles: Table) -> Select[Any]:
-    """Roles whose canonical posting closed before the window but a linked posting did not."""
+def _roles_reached_through_links(rf: ResolvedFilter) -> Select[Any]:
+    """Roles whose canonical posting closed before the window but a linked posting did not.
+
+    Exactly the roles :func:`_canonical_candidates` leaves out: a canonical posting is a
+    candidate when it touches the window itself. Said as ``closed_at < start`` rather than "not
+    among the candidates", PostgreSQL looks the few linked roles up by id instead of scanning
+    every posting against the candidates (0.64 s -> 0.14 s at 1M postings).
+    """
     member = aliased(Posting, name="m")
     r = aliased(Posting, name="r")
     member_roles = union_all(
@@ -181,7 +187,7 @@ def _roles_reached_through_links(rf: ResolvedFilter, roles: Table) -> Select[Any
     return select(*_role_row(r, literal(1))).where(
         r.id.in_(member_roles),
         r.canonical_id.is_(None),
-        r.id.not_in(select(roles.c.role_id)),
+        r.closed_at < rf.window.start,
         *_attribute_conditions(r, rf),
     )
 
@@ -244,23 +250,7 @@ def _roles_select(rf: ResolvedFilter) -> Select[Any]:
     postings' lifecycles (as :func:`_fold_linked_postings` does); then the window and country
     tests. Used where no temporary table can be created (a read-only PostgreSQL connection).
     """
-    r = aliased(Posting, name="r")
-    member = aliased(Posting, name="rm")
-    members_in_window = union_all(
-        *(
-            select(member.canonical_id).where(touches, member.canonical_id.is_not(None))
-            for touches in _touches_window(member, rf)
-        )
-    )
-    # a canonical posting is a candidate exactly when it touches the window itself: the others
-    # reached through their links are the ones closed before it
-    reached = select(*_role_row(r, literal(1))).where(
-        r.id.in_(members_in_window),
-        r.canonical_id.is_(None),
-        r.closed_at < rf.window.start,
-        *_attribute_conditions(r, rf),
-    )
-    base = union_all(_canonical_candidates(rf), reached).subquery("base")
+    base = union_all(_canonical_candidates(rf), _roles_reached_through_links(rf)).subquery("base")
     b = base.c
     g = _group_lifecycles(select(b.role_id))
     lone = g.c.role_id.is_(None)
@@ -345,9 +335,7 @@ def active_roles(session: Session, rf: ResolvedFilter) -> Iterator[FromClause]:
         connection.execute(insert(table).from_select(columns, _canonical_candidates(rf)))
         Index(f"{table.name}_role", table.c.role_id, unique=True).create(connection)
         connection.execute(_mark_linked(table))
-        connection.execute(
-            insert(table).from_select(columns, _roles_reached_through_links(rf, table))
-        )
+        connection.execute(insert(table).from_select(columns, _roles_reached_through_links(rf)))
         connection.execute(_fold_linked_postings(table))
         t = table.c
         connection.execute(
