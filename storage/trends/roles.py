@@ -102,6 +102,12 @@ def _has_country(role_id: ColumnElement[int], country: str) -> ColumnElement[boo
     )
 
 
+def _in_country(roles: Any, country: str) -> ColumnElement[bool]:
+    """The role row's own country, or any of its postings' countries, is ``country`` (never
+    NULL: a NULL country reads as "not this country", not as unknown)."""
+    return or_(func.coalesce(roles.country, "") == country, _has_country(roles.role_id, country))
+
+
 def _touches_window(posting: type[Posting], rf: ResolvedFilter) -> tuple[ColumnElement[bool], ...]:
     """The posting is open, or closed after the window start: two disjoint ranges of the
     ``ix_postings_window`` index, each selected on its own and the two concatenated (UNION ALL),
@@ -192,35 +198,35 @@ def _roles_reached_through_links(rf: ResolvedFilter) -> Select[Any]:
     )
 
 
+def _folded_lifecycle(t: Any, g: Any) -> dict[str, ColumnElement[Any]]:
+    """A role row's lifecycle folded with its linked postings' figures ``g`` (of
+    :func:`_group_lifecycles`): the earliest opening, open while any posting is, the latest
+    close once all are closed, left-censored as the module docstring says."""
+    return {
+        "opened_at": case((g.opened_at < t.opened_at, g.opened_at), else_=t.opened_at),
+        "closed_at": case(
+            (t.closed_at.is_(None), null()),
+            (g.n_closed < g.n, null()),
+            (g.closed_at > t.closed_at, g.closed_at),
+            else_=t.closed_at,
+        ),
+        "left_censored": case(
+            (and_(t.left_censored == 1, g.opened_at >= t.opened_at), 1),
+            (and_(g.censored_opened_at == g.opened_at, g.censored_opened_at <= t.opened_at), 1),
+            else_=0,
+        ),
+        "linked": g.n,
+    }
+
+
 def _fold_linked_postings(roles: Table) -> Update:
     """Give roles with linked postings their group lifecycle (see the module docstring)."""
     g = _group_lifecycles(select(roles.c.role_id).where(roles.c.linked > 0))
-    t = roles.c
     # every right-hand side reads the row as it was before this update
     return (
         update(roles)
-        .where(t.role_id == g.c.role_id)
-        .values(
-            opened_at=case((g.c.opened_at < t.opened_at, g.c.opened_at), else_=t.opened_at),
-            closed_at=case(
-                (t.closed_at.is_(None), None),
-                (g.c.n_closed < g.c.n, None),
-                (g.c.closed_at > t.closed_at, g.c.closed_at),
-                else_=t.closed_at,
-            ),
-            left_censored=case(
-                (and_(t.left_censored == 1, g.c.opened_at >= t.opened_at), 1),
-                (
-                    and_(
-                        g.c.censored_opened_at == g.c.opened_at,
-                        g.c.censored_opened_at <= t.opened_at,
-                    ),
-                    1,
-                ),
-                else_=0,
-            ),
-            linked=g.c.n,
-        )
+        .where(roles.c.role_id == g.c.role_id)
+        .values(**_folded_lifecycle(roles.c, g.c))
     )
 
 
@@ -253,29 +259,15 @@ def _roles_select(rf: ResolvedFilter) -> Select[Any]:
     base = union_all(_canonical_candidates(rf), _roles_reached_through_links(rf)).subquery("base")
     b = base.c
     g = _group_lifecycles(select(b.role_id))
+    # a role without linked postings keeps its own row (the join gives it no figures)
     lone = g.c.role_id.is_(None)
+    folded_columns = [
+        case((lone, b[name]), else_=value).label(name)
+        for name, value in _folded_lifecycle(b, g.c).items()
+    ]
     folded = (
-        select(
-            b.role_id.label("role_id"),
-            case((lone, b.opened_at), (g.c.opened_at < b.opened_at, g.c.opened_at),
-                 else_=b.opened_at).label("opened_at"),
-            case(
-                (lone, b.closed_at),
-                (b.closed_at.is_(None), null()),
-                (g.c.n_closed < g.c.n, null()),
-                (g.c.closed_at > b.closed_at, g.c.closed_at),
-                else_=b.closed_at,
-            ).label("closed_at"),
-            case(
-                (lone, b.left_censored),
-                (and_(b.left_censored == 1, g.c.opened_at >= b.opened_at), 1),
-                (and_(g.c.censored_opened_at == g.c.opened_at,
-                      g.c.censored_opened_at <= b.opened_at), 1),
-                else_=0,
-            ).label("left_censored"),
-            func.coalesce(g.c.n, 0).label("linked"),
-            b.role_family, b.seniority, b.employment_type, b.company_id, b.country,
-        )
+        select(b.role_id, *folded_columns, b.role_family, b.seniority, b.employment_type,
+               b.company_id, b.country)
         .select_from(base.outerjoin(g, g.c.role_id == b.role_id))
         .subquery("folded")
     )  # fmt: skip
@@ -285,9 +277,7 @@ def _roles_select(rf: ResolvedFilter) -> Select[Any]:
         or_(f.closed_at.is_(None), f.closed_at >= rf.window.start),
     ]
     if rf.country is not None:
-        keep.append(
-            or_(func.coalesce(f.country, "") == rf.country, _has_country(f.role_id, rf.country))
-        )
+        keep.append(_in_country(f, rf.country))
     return select(folded).where(*keep)
 
 
@@ -342,15 +332,7 @@ def active_roles(session: Session, rf: ResolvedFilter) -> Iterator[FromClause]:
             delete(table).where(or_(t.opened_at >= rf.window.end, t.closed_at < rf.window.start))
         )
         if rf.country is not None:
-            connection.execute(
-                delete(table).where(
-                    # coalesce: a NULL country must read as "not this country", not as unknown
-                    ~or_(
-                        func.coalesce(t.country, "") == rf.country,
-                        _has_country(t.role_id, rf.country),
-                    ),
-                )
-            )
+            connection.execute(delete(table).where(~_in_country(t, rf.country)))
         # Statistics let the planner drive joins from this small table instead of probing it
         # from full scans of postings (neither backend gathers them for temporary tables).
         connection.exec_driver_sql(f"ANALYZE {table.name}")  # our own generated identifier
