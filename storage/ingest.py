@@ -1058,9 +1058,10 @@ def _write_postings(
             record.enrichment_version is not None
             and record.enrichment_version != before[_S_VERSION]
         )
-        if before[_S_HASH] != content_hash:
+        content_changed = before[_S_HASH] != content_hash
+        if content_changed:
             texts.append((posting_id, record.description_text))
-        if before[_S_HASH] != content_hash or enrichment_changed:
+        if content_changed or enrichment_changed:
             changed.append((posting_id, record))
             replaced.append(posting_id)
     stats.changed += len(changed)
