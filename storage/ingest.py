@@ -590,8 +590,11 @@ def upsert_postings(session: Session, run_id: int, records: Sequence[PostingReco
 _PLANNED_TABLES = ("postings", "posting_locations", "posting_skills", "posting_descriptions")
 _STALE_MIN_PAGES = 64
 _STALE_GROWTH = 2.0
-# Any constant: one process at a time refreshes them (the others go on with the old ones).
+# One process at a time refreshes the tables of a schema (the others go on with the old
+# statistics): an advisory lock keyed by this constant and the schema, so that jobtrends
+# databases kept in other schemas of the same server database do not skip their own refresh.
 _ANALYZE_LOCK_KEY = 0x6A6F6276
+_ANALYZE_LOCK_SQL = "SELECT pg_try_advisory_xact_lock(:key, hashtext(current_schema()))"
 
 
 def refresh_planner_statistics(conn: Connection) -> list[str]:
@@ -603,7 +606,8 @@ def refresh_planner_statistics(conn: Connection) -> list[str]:
     every row of the source, and a 100,000-posting crawl ran at about 600 postings/s. Growth is
     read from the table's size on disk, which counts this transaction's own rows (ANALYZE
     samples them too), so a long first crawl is re-analyzed as it doubles, not only after a
-    commit. One catalog query per batch; one process at a time analyzes, without waiting.
+    commit. One catalog query per batch; one process at a time analyzes a schema's tables,
+    without waiting.
     """
     stale = [
         name
@@ -623,7 +627,7 @@ def refresh_planner_statistics(conn: Connection) -> list[str]:
     if not stale:
         return []
     locked = conn.execute(
-        text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _ANALYZE_LOCK_KEY}
+        text(_ANALYZE_LOCK_SQL), {"key": _ANALYZE_LOCK_KEY}
     ).scalar()
     if not locked:
         return []

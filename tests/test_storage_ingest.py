@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, literal, select
+from sqlalchemy import Engine, event, literal, select, text
 from sqlalchemy.orm import Session
 
 from storage import ingest, models
@@ -585,6 +585,35 @@ def test_postgresql_statistics_follow_a_growing_first_crawl(pg_url: str) -> None
             assert conn.exec_driver_sql(estimate).scalar() >= 2000
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_statistics_refresh_waits_for_no_other_schema(
+    pg_url: str, postgres_server_url: str
+) -> None:
+    """One process at a time refreshes a schema's statistics; another schema's refresh (another
+    jobtrends database on the same server, or a parallel test) does not make this one skip."""
+    from storage.db import make_engine
+    from storage.schema import upgrade
+
+    upgrade(pg_url)
+    engine, other = make_engine(pg_url), make_engine(postgres_server_url)
+    tables = {"postings", "posting_locations", "posting_skills", "posting_descriptions"}
+    lock = (text(ingest._ANALYZE_LOCK_SQL), {"key": ingest._ANALYZE_LOCK_KEY})
+    try:
+        with other.begin() as elsewhere, engine.begin() as same_schema:
+            assert elsewhere.execute(*lock).scalar() is True  # the public schema's refresh
+            assert same_schema.execute(*lock).scalar() is True  # a process of this schema
+            with Session(engine) as session, session.begin():
+                conn = session.connection()
+                assert ingest.refresh_planner_statistics(conn) == []  # this schema is busy
+            same_schema.rollback()
+            with Session(engine) as session, session.begin():
+                conn = session.connection()
+                assert set(ingest.refresh_planner_statistics(conn)) == tables
+    finally:
+        engine.dispose()
+        other.dispose()
 
 
 @pytest.mark.postgres
