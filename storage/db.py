@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -11,20 +10,14 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
-DATABASE_URL_ENV = "JOBTRENDS_DATABASE_URL"
-DEFAULT_SQLITE_FILE = "jobtrends.db"
+from storage.defaults import DATABASE_URL_ENV, DEFAULT_SQLITE_FILE, default_database_url
+
+__all__ = ["DATABASE_URL_ENV", "DEFAULT_SQLITE_FILE", "DatabaseURLError", "default_database_url",
+           "make_engine", "make_session_factory", "normalize_url", "shown_url", "sqlite_file"]
 
 
 class DatabaseURLError(ValueError):
     """The database URL cannot be used; the message says why and shows a working example."""
-
-
-def default_database_url(cwd: Path | None = None) -> str:
-    """The URL from ``JOBTRENDS_DATABASE_URL``, else a SQLite file in the current directory."""
-    env = os.environ.get(DATABASE_URL_ENV)
-    if env:
-        return env
-    return f"sqlite:///{(cwd or Path.cwd()) / DEFAULT_SQLITE_FILE}"
 
 
 def normalize_url(url: str) -> str:

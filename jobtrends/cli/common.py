@@ -1,15 +1,23 @@
-"""Shared CLI plumbing: the application state, database access and exit codes."""
+"""Shared CLI plumbing: the application state, database access and exit codes.
+
+The CLI modules import SQLAlchemy, Scrapy, spaCy and the storage and report layers inside the
+commands that use them, so that ``--help``, ``--version`` and a mistyped option answer at once
+and a command loads only what it needs (``tests/test_cli_startup.py``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from sqlalchemy import Engine
 
-from storage.db import DATABASE_URL_ENV, default_database_url, make_engine
+from storage.defaults import DATABASE_URL_ENV, default_database_url
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 __all__ = ["DATABASE_URL_ENV", "AppState", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE",
            "EXIT_DATABASE", "EXIT_PARTIAL", "fail", "parse_observed_at", "console", "err_console"]
@@ -35,6 +43,8 @@ class AppState:
         return self.db_url or default_database_url()
 
     def engine(self) -> Engine:
+        from storage.db import make_engine
+
         if self._engine is None:
             self._engine = make_engine(self.url)
         return self._engine

@@ -11,11 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from crawler.crawlrun import RunFigures
 from crawler.endpoints import first_url
-from crawler.observed import utcnow
 from crawler.sources import (
     DEFAULT_SOURCES_FILE,
     KINDS,
@@ -35,8 +32,6 @@ from jobtrends.cli.common import (
     parse_observed_at,
 )
 from jobtrends.cli.db import database_errors, require_current_schema
-from storage import schema
-from storage.ingest import ObservationOrderError, check_observation_order
 
 SourcesOption = Annotated[
     Path, typer.Option("--sources", help="The sources file (TOML, one [[source]] per source).")
@@ -111,7 +106,13 @@ def register(app: typer.Typer) -> None:
         with 2, before fetching anything, when --observed-at is older than a stored crawl of a
         chosen source.
         """
+        from sqlalchemy.orm import Session
+
+        from crawler.crawlrun import RunFigures
+        from crawler.observed import utcnow
         from crawler.runner import SourceOutcome, crawl_settings, crawl_sources, reconcile_runs
+        from storage import schema
+        from storage.ingest import ObservationOrderError, check_observation_order
 
         state: AppState = ctx.obj
         try:

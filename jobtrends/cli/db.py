@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from alembic.util import CommandError
 from rich.table import Table
-from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
 from jobtrends.cli.common import EXIT_DATABASE, AppState, console, fail
-from storage import schema
-from storage.db import DatabaseURLError, shown_url, sqlite_file
-from storage.lifecycle import reconcile
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 # PostgreSQL's SQLSTATE for a write in a read-only transaction
 READ_ONLY_SQL_TRANSACTION = "25006"
@@ -25,6 +21,11 @@ READ_ONLY_SQL_TRANSACTION = "25006"
 @contextmanager
 def database_errors(state: AppState) -> Iterator[None]:
     """Turn a malformed or unreachable database into a clear message and exit code 3."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.db import DatabaseURLError, shown_url
+
     try:
         yield
     except DatabaseURLError as exc:
@@ -46,6 +47,9 @@ def database_errors(state: AppState) -> Iterator[None]:
 def require_current_schema(engine: Engine, state: AppState) -> None:
     """Refuse to work on a database whose schema is not the one this version ships, or on a
     SQLite file that does not exist (instead of creating an empty one)."""
+    from storage import schema
+    from storage.db import shown_url, sqlite_file
+
     path = sqlite_file(engine.url)
     if path is not None and not path.exists():
         raise fail(
@@ -74,6 +78,9 @@ def register(app: typer.Typer) -> None:
         ] = "head",
     ) -> None:
         """Apply schema migrations; stored postings are kept."""
+        from storage import schema
+        from storage.db import shown_url
+
         state: AppState = ctx.obj
         with database_errors(state):
             reached = schema.upgrade(state.engine(), revision)
@@ -82,6 +89,9 @@ def register(app: typer.Typer) -> None:
     @db_app.command("current")
     def current(ctx: typer.Context) -> None:
         """Print the database's schema revision and the newest one available."""
+        from storage import schema
+        from storage.db import sqlite_file
+
         state: AppState = ctx.obj
         path = sqlite_file(state.url)
         # a file not created yet: say so (connecting would create it); a missing directory is
@@ -122,6 +132,10 @@ def register(app: typer.Typer) -> None:
         ] = 0.5,
     ) -> None:
         """Judge finished crawls, close postings they no longer list, link duplicate roles."""
+        from sqlalchemy.orm import Session
+
+        from storage.lifecycle import reconcile
+
         state: AppState = ctx.obj
         with database_errors(state):
             engine = state.engine()

@@ -12,7 +12,6 @@ from typing import IO, Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from jobtrends.cli.common import EXIT_FAILURE, EXIT_USAGE, AppState, console, fail
 
@@ -197,6 +196,8 @@ def register(app: typer.Typer) -> None:
         batch_size: Annotated[int, typer.Option(min=1, help="Postings per transaction.")] = 500,
     ) -> None:
         """Re-enrich stored postings after the taxonomy or rules changed."""
+        from sqlalchemy.orm import Session
+
         from enrichment import ENRICHMENT_VERSION
         from jobtrends.cli.db import database_errors, require_current_schema
         from jobtrends.reenrich import count_stale, reenrich

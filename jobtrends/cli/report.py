@@ -6,16 +6,18 @@ from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
 from jobtrends.cli.common import EXIT_USAGE, AppState, console, fail
 from jobtrends.cli.db import database_errors, require_current_schema
-from jobtrends.imports import CSVImportError, ImportStats, import_companies, import_talent_pools
-from jobtrends.report import build_report, render
-from storage.trends import InvalidFilterError, TrendFilter
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from jobtrends.imports import ImportStats
+    from storage.trends import TrendFilter
 
 
 class ReportFormat(StrEnum):
@@ -26,6 +28,8 @@ class ReportFormat(StrEnum):
 
 def write_report(session: Session, flt: TrendFilter, weeks: int, fmt: str, out: Path) -> Path:
     """Build and write one report; raises InvalidFilterError on unknown filter values."""
+    from jobtrends.report import build_report, render
+
     data = build_report(session, flt, weeks)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(data, fmt), encoding="utf-8")
@@ -55,6 +59,10 @@ def register(app: typer.Typer) -> None:
             "--output", "-o", help="Output file (default: report.html / .md / .json).")] = None,
     ) -> None:
         """Render the hiring-trends report from the database."""
+        from sqlalchemy.orm import Session
+
+        from storage.trends import InvalidFilterError, TrendFilter
+
         state: AppState = ctx.obj
         out = output or Path(f"report.{fmt.value}")
         flt = TrendFilter(country=country, role_family=role, company=company,
@@ -76,6 +84,10 @@ def register(app: typer.Typer) -> None:
 
     def run_import(ctx: typer.Context, path: Path, what: str,
                    importer: Callable[[Session, Path], ImportStats]) -> None:
+        from sqlalchemy.orm import Session
+
+        from jobtrends.imports import CSVImportError
+
         state: AppState = ctx.obj
         with database_errors(state):
             engine = state.engine()
@@ -95,6 +107,8 @@ def register(app: typer.Typer) -> None:
                                                   "website")],
     ) -> None:
         """Load company metadata (industry, founding year, country), matched on normalized name."""
+        from jobtrends.imports import import_companies
+
         run_import(ctx, path, "companies", import_companies)
 
     @import_app.command("talent-pool")
@@ -103,6 +117,8 @@ def register(app: typer.Typer) -> None:
         path: Annotated[Path, typer.Argument(help="CSV: country,role_family,people")],
     ) -> None:
         """Load talent-pool counts per country and role family (for openings per person)."""
+        from jobtrends.imports import import_talent_pools
+
         run_import(ctx, path, "talent pools", import_talent_pools)
 
     app.add_typer(import_app, name="import")
