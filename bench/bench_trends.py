@@ -15,7 +15,8 @@ steadier figure). Target: ``trend_summary`` under 2 s at 1M postings / 5M events
 
 ``--postgres URL`` copies the same rows into a new schema of that database (dropped afterwards;
 descriptions are left out, no trend query reads them) and times them there, then once more
-through a read-only connection (as on a hot-standby replica, where the role set is a CTE).
+through a read-only connection (as on a hot-standby replica, where the role set is read once
+and bound to each query as arrays), with each query's time.
 The copy turns off foreign-key triggers while it loads (``session_replication_role``), which
 needs a superuser.
 """
@@ -401,7 +402,7 @@ def main() -> None:
                 backend = "PostgreSQL " + str(conn.exec_driver_sql("SHOW server_version").scalar())
             engine.dispose()
             replica = make_engine(f"{url}%20-cdefault_transaction_read_only%3Don")
-            read_only = measure(replica, args.repeat, queries=False)
+            read_only = measure(replica, args.repeat)
             replica.dispose()
     load_after = os.getloadavg()[0]
     print(
@@ -411,7 +412,7 @@ def main() -> None:
     )
     report(baseline, results, args.repeat)
     if read_only is not None:
-        print("read-only connection (hot-standby replica): the role set is a CTE")
+        print("read-only connection (hot-standby replica): the role set is bound as arrays")
         report(*read_only, args.repeat)
 
 

@@ -52,6 +52,7 @@ from storage.trends import (
     trend_summary,
     weekly_flow,
 )
+from storage.trends.roles import _array_literal
 
 ALL = TrendFilter()
 
@@ -394,3 +395,23 @@ def test_company_weeks_are_tracked_by_the_sources_that_list_it(session: Session)
     # Acme is listed by both sources: every week is tracked, as without a filter
     acme_crawls = [crawls for *_, crawls in flow_table(TrendFilter(company="Acme"), session)]
     assert acme_crawls == [crawls for *_, crawls in flow_table(ALL, session)] == [1, 1, 2, 1, 1]
+
+
+@pytest.mark.postgres
+def test_role_arrays_carry_any_text_and_null_unchanged(pg_url: str) -> None:
+    """A read-only connection binds the role rows as array text: quotes, backslashes, commas,
+    braces, the word NULL, spaces and real NULLs all come back as they went in."""
+    tricky = ['a"b', "c\\d", None, "e,f", "{g}", "NULL", " h ", "", "x\\\"y"]
+    engine = make_engine(pg_url)
+    with engine.connect() as conn:
+        back = conn.execute(
+            text("SELECT unnest(CAST(:values AS text[]))"), {"values": _array_literal(tricky)}
+        ).scalars().all()
+        stamps = [datetime(2026, 3, 2, 9, 0), None, datetime(2026, 3, 2, 9, 0, 0, 1234)]
+        stamps_back = conn.execute(
+            text("SELECT unnest(CAST(:values AS timestamp[]))"),
+            {"values": _array_literal(stamps)},
+        ).scalars().all()
+    engine.dispose()
+    assert back == tricky
+    assert stamps_back == stamps

@@ -11,7 +11,7 @@ call into a temporary table holding just those (found through the ``closed_at`` 
 active only if one of its postings is open or closed after the window start), then every trend
 query reads that small table. A read-only PostgreSQL connection (a hot-standby replica, or
 ``default_transaction_read_only``) cannot create it: there the same rows come from one SELECT,
-used as a common table expression that each trend query recomputes.
+read once and bound to each trend query as arrays.
 """
 
 from __future__ import annotations
@@ -19,13 +19,12 @@ from __future__ import annotations
 import itertools
 import weakref
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    CTE,
     Column,
     ColumnElement,
     CompoundSelect,
@@ -38,8 +37,10 @@ from sqlalchemy import (
     String,
     Subquery,
     Table,
+    Text,
     Update,
     and_,
+    bindparam,
     case,
     delete,
     exists,
@@ -53,6 +54,9 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy import cast as cast_
+from sqlalchemy import column as sql_column
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql import FromClause
 
@@ -299,17 +303,57 @@ def _read_only(connection: Connection) -> bool:
     )
 
 
+def _array_element(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def _array_literal(values: Iterable[Any]) -> str:
+    """PostgreSQL's text form of an array of ``values`` (each element quoted, NULL as NULL)."""
+    return "{" + ",".join(map(_array_element, values)) + "}"
+
+
+def _bound_roles(names: list[str], rows: Sequence[Sequence[Any]]) -> FromClause:
+    """Role rows read once (columns ``names``), given back to every later statement as bound
+    arrays: PostgreSQL's ``unnest(...) AS trend_roles_N(role_id, ...)``, typed as the role
+    table's columns.
+
+    A temporary table cannot be created on a read-only connection, and a CTE would make each
+    statement compute the role set again (about ten statements per report). Each array is
+    bound as its text form, made once here: the server parses it in C, where binding Python
+    lists converts every element again for every statement.
+    """
+    types = {c.name: c.type for c in _role_table().c}
+    if sorted(names) != sorted(types):
+        raise ValueError(f"role rows have columns {names}, expected {sorted(types)}")
+    values = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    arrays = [
+        cast_(
+            bindparam(f"roles_{name}", _array_literal(column), type_=Text),
+            postgresql.ARRAY(types[name]),
+        )
+        for name, column in zip(names, values, strict=True)
+    ]
+    return (
+        func.unnest(*arrays)
+        .table_valued(*(sql_column(name, types[name]) for name in names))
+        .render_derived(name=f"trend_roles_{next(_names)}")
+    )
+
+
 @contextmanager
 def active_roles(session: Session, rf: ResolvedFilter) -> Iterator[FromClause]:
     """The roles active in ``rf``'s window that match its filter: a temporary table (dropped on
-    exit), or on a read-only PostgreSQL connection the same rows as a CTE.
+    exit), or on a read-only PostgreSQL connection the same rows bound as arrays.
 
     Active: opened before the window's end and not closed before its start.
     """
     connection = session.connection()
     if _read_only(connection):
-        roles: CTE = _roles_select(rf).cte(f"trend_roles_{next(_names)}")
-        yield roles
+        result = connection.execute(_roles_select(rf))
+        yield _bound_roles(list(result.keys()), result.all())
         return
     table = _role_table()
     # SQLite: temporary tables and sorts in memory rather than in a temporary file. Changing the
