@@ -323,24 +323,42 @@ def _bound_roles(names: list[str], rows: Sequence[Sequence[Any]]) -> FromClause:
     A temporary table cannot be created on a read-only connection, and a CTE would make each
     statement compute the role set again (about ten statements per report). Each array is
     bound as its text form, made once here: the server parses it in C, where binding Python
-    lists converts every element again for every statement.
+    lists converts every element again for every statement. The server still parses every
+    array of an ``unnest`` each time a statement names it, so the statements that only need
+    the role ids read them from a second ``unnest`` of the ids and link counts alone
+    (:func:`role_ids`).
     """
     types = {c.name: c.type for c in _role_table().c}
     if sorted(names) != sorted(types):
         raise ValueError(f"role rows have columns {names}, expected {sorted(types)}")
-    values = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    arrays = [
-        cast_(
+    values = dict(zip(names, zip(*rows, strict=True) if rows else [() for _ in names], strict=True))
+    arrays = {
+        name: cast_(
             bindparam(f"roles_{name}", _array_literal(column), type_=Text),
             postgresql.ARRAY(types[name]),
         )
-        for name, column in zip(names, values, strict=True)
-    ]
-    return (
-        func.unnest(*arrays)
-        .table_valued(*(sql_column(name, types[name]) for name in names))
-        .render_derived(name=f"trend_roles_{next(_names)}")
-    )
+        for name, column in values.items()
+    }
+    label = next(_names)
+
+    def unnest(columns: Iterable[str], prefix: str) -> FromClause:
+        columns = list(columns)
+        return (
+            func.unnest(*(arrays[name] for name in columns))
+            .table_valued(*(sql_column(name, types[name]) for name in columns))
+            .render_derived(name=f"{prefix}_{label}")
+        )
+
+    roles = unnest(names, "trend_roles")
+    derived(roles)["ids"] = unnest(("role_id", "linked"), "trend_role_ids")
+    return roles
+
+
+def role_ids(roles: FromClause) -> FromClause:
+    """The ``role_id`` and ``linked`` columns of ``roles``, from the cheapest source there is
+    (``roles`` itself, except for bound role arrays: see :func:`_bound_roles`)."""
+    ids: FromClause | None = derived(roles).get("ids")
+    return roles if ids is None else ids
 
 
 @contextmanager
@@ -390,6 +408,18 @@ def open_at_end(roles: FromClause, rf: ResolvedFilter) -> ColumnElement[bool]:
     return or_(roles.c.closed_at.is_(None), roles.c.closed_at >= rf.window.end)
 
 
+def _id_selects(
+    roles: FromClause, where: ColumnElement[bool] | None
+) -> tuple[Select[Any], Select[Any]]:
+    """The ids of the roles (meeting ``where``), and of those with linked postings."""
+    source = roles if where is not None else role_ids(roles)
+    ids = select(source.c.role_id)
+    linked_ids = select(source.c.role_id).where(source.c.linked > 0)
+    if where is not None:
+        ids, linked_ids = ids.where(where), linked_ids.where(where)
+    return ids, linked_ids
+
+
 def role_rows(
     roles: FromClause,
     where: ColumnElement[bool] | None,
@@ -402,10 +432,7 @@ def role_rows(
     Both are driven by the small role table through ``IN`` lists, so they probe the
     ``posting_id`` indexes instead of scanning the big tables.
     """
-    ids = select(roles.c.role_id)
-    linked_ids = select(roles.c.role_id).where(roles.c.linked > 0)
-    if where is not None:
-        ids, linked_ids = ids.where(where), linked_ids.where(where)
+    ids, linked_ids = _id_selects(roles, where)
     member = aliased(Posting, name="mm")
     own = select(posting_id.label("role_id"), *columns).where(posting_id.in_(ids))
     linked = (
@@ -453,10 +480,7 @@ def count_role_values(
     pid = child.c.posting_id
     cols = [child.c[v] for v in values]
     known = cols[0].is_not(None)
-    ids = select(roles.c.role_id)
-    linked_ids = select(roles.c.role_id).where(roles.c.linked > 0)
-    if where is not None:
-        ids, linked_ids = ids.where(where), linked_ids.where(where)
+    ids, linked_ids = _id_selects(roles, where)
     # Counted in Python from one pass over the index: SQLite has no hash aggregation, so a
     # GROUP BY over a few hundred thousand rows sorts them all, which costs more than fetching
     # them; the roles with a value come out of the same rows.

@@ -19,7 +19,7 @@ from sqlalchemy.sql import FromClause
 
 from storage.models import PostingSkill, Skill
 from storage.trends.filters import ResolvedFilter
-from storage.trends.roles import count_role_values, role_locations
+from storage.trends.roles import count_role_values, role_ids, role_locations
 from storage.trends.sqlfuncs import plain_rows
 
 _posting_skills = cast(Table, PostingSkill.__table__)
@@ -68,7 +68,7 @@ def _table(
 
 
 def _active_count(session: Session, rf: ResolvedFilter, roles: FromClause) -> int:
-    return int(session.execute(select(func.count()).select_from(roles)).scalar_one())
+    return int(session.execute(select(func.count()).select_from(role_ids(roles))).scalar_one())
 
 
 def attribute_shares(
