@@ -304,6 +304,7 @@ def _read_only(connection: Connection) -> bool:
 
 
 def _array_element(value: Any) -> str:
+    """One element of an array's text form: quoted, with backslashes and quotes escaped."""
     if value is None:
         return "NULL"
     escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
@@ -341,8 +342,7 @@ def _bound_roles(names: list[str], rows: Sequence[Sequence[Any]]) -> FromClause:
     }
     label = next(_names)
 
-    def unnest(columns: Iterable[str], prefix: str) -> FromClause:
-        columns = list(columns)
+    def unnest(columns: Sequence[str], prefix: str) -> FromClause:
         return (
             func.unnest(*(arrays[name] for name in columns))
             .table_valued(*(sql_column(name, types[name]) for name in columns))
