@@ -329,10 +329,10 @@ def copy_to_postgres(path: Path, url: str) -> float:
 
 
 def measure(
-    engine: Engine, repeat: int, *, queries: bool = True
+    engine: Engine, repeat: int
 ) -> tuple[float, dict[str, tuple[list[float], float, dict[str, tuple[float, float]]]]]:
     """The baseline's best seconds, and per filter: trend_summary's times, best CPU time and
-    (when ``queries``) the best times of its parts."""
+    the best times of its parts."""
     filtered = TrendFilter(country="DE", role_family="ml-engineer")
     with Session(engine) as session:
         # a real full scan: a bare count(*) only sums b-tree page counts (about 1 ms)
@@ -346,7 +346,7 @@ def measure(
             run = partial(trend_summary, session, flt)
             times = [timed(run) for _ in range(repeat)]
             cpu = min(cpu_timed(run) for _ in range(repeat))
-            results[label] = (times, cpu, per_query(session, flt, repeat) if queries else {})
+            results[label] = (times, cpu, per_query(session, flt, repeat))
     return baseline, results
 
 
@@ -357,13 +357,12 @@ def report(
 ) -> None:
     print(f"baseline {BASELINE_SQL}: {baseline:.3f} s")
     for label, (times, cpu, parts) in results.items():
-        if parts:
-            print(f"{label}: per query, best of {repeat} (wall / CPU seconds)")
-            for name, (wall, cpu_part) in parts.items():
-                print(f"  {name:<28} {wall:7.3f} {cpu_part:7.3f}")
-            total_wall = sum(w for w, _ in parts.values())
-            total_cpu = sum(c for _, c in parts.values())
-            print(f"  {'sum':<28} {total_wall:7.3f} {total_cpu:7.3f}")
+        print(f"{label}: per query, best of {repeat} (wall / CPU seconds)")
+        for name, (wall, cpu_part) in parts.items():
+            print(f"  {name:<28} {wall:7.3f} {cpu_part:7.3f}")
+        total_wall = sum(w for w, _ in parts.values())
+        total_cpu = sum(c for _, c in parts.values())
+        print(f"  {'sum':<28} {total_wall:7.3f} {total_cpu:7.3f}")
         best = min(times)
         print(
             f"trend_summary {label}: first {times[0]:.3f} s, best {best:.3f} s wall, "
