@@ -370,8 +370,11 @@ def active_roles(session: Session, rf: ResolvedFilter) -> Iterator[FromClause]:
     """
     connection = session.connection()
     if _read_only(connection):
-        result = connection.execute(_roles_select(rf))
-        yield _bound_roles(list(result.keys()), result.all())
+        statement = _roles_select(rf)
+        # plain driver rows: their values only become array text (psycopg's datetimes need no
+        # conversion by SQLAlchemy either)
+        rows = plain_rows(session, statement)
+        yield _bound_roles(list(statement.selected_columns.keys()), rows)
         return
     table = _role_table()
     # SQLite: temporary tables and sorts in memory rather than in a temporary file. Changing the
