@@ -14,7 +14,7 @@ HEAVY = ("scrapy", "twisted", "sqlalchemy", "alembic", "spacy", "lingua", "jinja
 def loaded_after(code: str) -> list[str]:
     """The heavy top-level packages a fresh interpreter has imported after running ``code``."""
     probe = f"""
-import contextlib, io, json, sys
+import json, sys
 from typer.testing import CliRunner
 {code}
 print(json.dumps(sorted({{name.partition(".")[0] for name in sys.modules}} & set({HEAVY!r}))))
