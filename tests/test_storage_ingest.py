@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, literal, select, text
+from sqlalchemy import Engine, event, func, literal, select, text
 from sqlalchemy.orm import Session
 
 from storage import ingest, models
@@ -172,6 +172,27 @@ def test_statement_count_would_catch_per_row_writes(
     assert posting_upserts(statements) == 20
     assert len(statements) > 3 * 14 + 3 * 5
 
+
+def test_the_upsert_inserts_are_compiled_once_per_engine(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crawl stores a batch per call: later calls on the engine reuse the compiled inserts."""
+    compiled: list[str] = []
+    original = ingest.PreparedInsert.__init__
+
+    def counting(self: ingest.PreparedInsert, conn: Any, table: Any, *args: Any) -> None:
+        compiled.append(table.name)
+        original(self, conn, table, *args)
+
+    monkeypatch.setattr(ingest.PreparedInsert, "__init__", counting)
+    crawl(engine, T0, [record("a")])
+    first = len(compiled)
+    assert first >= 5  # postings, events, descriptions, locations, posting skills
+    crawl(engine, T0 + WEEK, [record("a"), record("b")])
+    crawl(engine, T0 + 2 * WEEK, [record("c")], source="other")
+    assert len(compiled) == first
+    with Session(engine) as session:  # and the inserts still write what they should
+        assert session.scalar(select(func.count()).select_from(models.PostingSkill)) == 6
 
 def test_first_crawl_is_left_censored_and_emits_no_opened_event(engine: Engine) -> None:
     _, stats = crawl(engine, T0, [record("a"), record("b")])
