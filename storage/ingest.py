@@ -895,13 +895,22 @@ def _company_ids(
     if not names:
         return known
 
+    sqlite = conn.dialect.name == "sqlite"
+
     def lookup(keys: list[str]) -> dict[str, int]:
-        rows = conn.execute(
-            select(_companies.c.normalized_name, _companies.c.id).where(
-                _among(conn, _companies.c.normalized_name, keys)
+        if sqlite:  # plain SQL, as in _Statements.stored
+            result = conn.exec_driver_sql(
+                "SELECT normalized_name, id FROM companies "
+                f"WHERE normalized_name IN ({_marks(len(keys))})",
+                tuple(keys),
             )
-        )
-        return {key: company_id for key, company_id in rows}
+        else:
+            result = conn.execute(
+                select(_companies.c.normalized_name, _companies.c.id).where(
+                    _among(conn, _companies.c.normalized_name, keys)
+                )
+            )
+        return {key: company_id for key, company_id in _all_rows(result, sqlite)}
 
     found = lookup(list(names))
     missing = [key for key in names if key not in found]
