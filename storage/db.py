@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -63,12 +65,34 @@ def sqlite_file(url: str | URL) -> Path | None:
     return Path(database)
 
 
+# how long a connection waits for another one's lock (busy_timeout), in seconds
+_SQLITE_BUSY_SECONDS = 30
+
+
+def _set_wal(cursor: sqlite3.Cursor) -> None:
+    """Switch the database to write-ahead logging (a no-op once it is).
+
+    Processes opening a new database at once all try to switch it; SQLite refuses the losers
+    "database is locked" at once instead of waiting (the busy handler is skipped where waiting
+    could deadlock), so they retry until the winner is done.
+    """
+    deadline = time.monotonic() + _SQLITE_BUSY_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_SECONDS * 1000}")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _set_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     # a 64 MB page cache (the default is 2 MB): at a million postings the indexes an upsert
     # touches no longer fit in 2 MB; pages are allocated as used, not up front
     cursor.execute("PRAGMA cache_size=-65536")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -116,3 +118,22 @@ def test_unknown_revision_exits_3(tmp_path: Path) -> None:
     result = invoke(f"sqlite:///{tmp_path / 'x.db'}", "db", "upgrade", "--revision", "9999_future")
     assert result.exit_code == 3, result.output
     assert "9999_future" in result.output and "Traceback" not in result.output
+
+
+def test_a_connection_waits_while_another_switches_a_new_database_to_wal(tmp_path: Path) -> None:
+    """Processes starting on a new SQLite file race to switch it to WAL: SQLite refuses the
+    losers at once rather than waiting, so opening a connection retries instead of failing."""
+    path = tmp_path / "new.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")  # a write lock, as while another process sets it up
+    release = threading.Timer(0.3, holder.execute, ["COMMIT"])
+    release.start()
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        release.join()
+        engine.dispose()
+        holder.close()
