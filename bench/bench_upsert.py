@@ -4,13 +4,15 @@
     .venv/bin/python bench/bench_upsert.py --quick    # 50,000 postings, a few seconds
     .venv/bin/python bench/bench_upsert.py --n 100000 --postgres postgresql://postgres@127.0.0.1:5432/test
 
-Two timed passes over the same postings, through ``storage.ingest.upsert_postings``:
+Two timed passes over the same postings, through ``storage.ingest.upsert_postings`` called as
+the crawler calls it (``--per-call`` records a call, each call committed; by default the crawler's
+``JOBTRENDS_STORE_BATCH``, 1,000):
   first crawl   every posting is new (insert path, with company, location and skills)
   re-crawl      the same postings seen again (update path: only last-seen changes)
 then ``reconcile`` of both runs (timed, for scale), and the baseline: the same posting rows,
-and their descriptions, ready-made, through the raw sqlite3 cursor's executemany, 1,000 per call,
-into bare tables of the same columns with no key, constraint or index (the floor an upsert
-cannot beat).
+and their descriptions, ready-made, through the raw sqlite3 cursor's executemany (1,000 rows a
+statement, committed like the crawl calls) into bare tables of the same columns with no key,
+constraint or index (the floor an upsert cannot beat).
 Record generation is not timed. ``--no-children`` leaves out locations and skills;
 ``--description-chars`` sets the description length (real ones run to several KB).
 ``--stages`` also splits the first crawl's time into SQLite statements (per table), commits and
@@ -34,6 +36,7 @@ from pathlib import Path
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, Text, event
 from sqlalchemy.orm import Session
 
+from crawler.settings import JOBTRENDS_STORE_BATCH
 from storage import ingest, models, schema
 from storage.db import make_engine
 from storage.lifecycle import reconcile
@@ -265,7 +268,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="postings (default 1,000,000)")
     parser.add_argument("--quick", action="store_true", help="50,000 postings")
-    parser.add_argument("--per-call", type=int, default=20_000, help="records per upsert call")
+    parser.add_argument(
+        "--per-call",
+        type=int,
+        default=JOBTRENDS_STORE_BATCH,
+        help="records per upsert call, each committed (default: as the crawler stores them,"
+        f" {JOBTRENDS_STORE_BATCH:,})",
+    )
     parser.add_argument(
         "--no-children", action="store_true", help="postings without locations and skills"
     )
@@ -312,7 +321,8 @@ def main() -> None:
         engine.dispose()
     cache = f", {args.cache_mb} MB page cache" if args.cache_mb and not args.postgres else ""
     backend = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"{backend}{cache}, {n:,} postings, batches of {ingest.BATCH_SIZE:,}, "
+    print(f"{backend}{cache}, {n:,} postings, {args.per_call:,} per call and commit "
+          f"(statements of {ingest.BATCH_SIZE:,} rows), "
           f"{'1 location + 2 skills each' if shape.children else 'no locations/skills'}, "
           f"descriptions of about {shape.description_chars:,} characters")  # fmt: skip
     print(f"  first crawl (insert path): {n / first:>10,.0f} upserts/s  ({first:.1f} s)")
