@@ -5,6 +5,7 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sized
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -217,7 +218,75 @@ def register(app: typer.Typer) -> None:
         if failed:
             raise fail(f"{failed} source(s) did not answer as expected", EXIT_FAILURE)
 
+    @sources_app.command("status")
+    def source_status(
+        ctx: typer.Context,
+        stale_after: Annotated[int, typer.Option(
+            "--stale-after", min=1, help="Days without a complete crawl after which a source "
+            "needs attention.")] = 8,
+        as_of: Annotated[str | None, typer.Option(
+            "--as-of", help="Judge staleness at this time (ISO 8601, UTC if no zone); "
+            "default: now.")] = None,
+        quiet: Annotated[bool, typer.Option(
+            "--quiet", "-q", help="Print only the sources that need attention (nothing when "
+            "all are fine), as a cron job that mails its output wants.")] = False,
+    ) -> None:
+        """Show each stored source's latest crawl, last complete crawl and open postings.
+
+        Exits with 4 when some source needs attention: no complete crawl within --stale-after
+        days, or an incomplete latest crawl (its postings are then neither opened nor closed).
+        For monitoring a scheduled crawl; reads only, so it works on a replica.
+        """
+        from datetime import timedelta
+
+        from rich.markup import escape
+        from sqlalchemy.orm import Session
+
+        from crawler.observed import utcnow
+        from storage.health import source_health
+
+        state: AppState = ctx.obj
+        now = parse_observed_at(as_of) or utcnow()
+        with database_errors(state):
+            engine = state.engine()
+            require_current_schema(engine, state)
+            with Session(engine) as session:
+                sources = source_health(session)
+        if not sources:
+            if not quiet:
+                console.print("no source crawled yet: `jobtrends crawl` records them")
+            return
+        table = Table(title=f"crawl health as of {now:%Y-%m-%d %H:%M} UTC")
+        for column in ("source", "runs", "latest crawl", "last complete", "open", "status"):
+            table.add_column(column, justify="right" if column in ("runs", "open") else "left")
+        max_age = timedelta(days=stale_after)
+        flagged: list[str] = []  # "name: problem (why the latest crawl was incomplete)"
+        for src in sources:
+            problem = src.problem(now, max_age)
+            if problem:
+                why = src.last_detail if src.last_status != "complete" else None
+                flagged.append(f"{src.name}: {problem}" + (
+                    f" ({why.removeprefix('incomplete: ')})" if why else ""))
+            table.add_row(
+                escape(src.name), str(src.runs), _day(src.last_observed_at),
+                _day(src.last_complete_at), str(src.open_postings),
+                f"[red]{escape(problem)}[/]" if problem
+                else "running" if src.last_status == "running" else "[green]ok[/]",
+            )
+        if not quiet:
+            console.print(table)
+        if flagged:
+            console.print(f"{len(flagged)} of {len(sources)} source(s) need attention:",
+                          highlight=False)
+            for line in flagged:  # one line each, unwrapped: for the mail of a cron job
+                console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+            raise typer.Exit(EXIT_PARTIAL)
+
     app.add_typer(sources_app, name="sources")
+
+
+def _day(value: datetime | None) -> str:
+    return f"{value:%Y-%m-%d}" if value else "-"
 
 
 def _fetch_first_page(source: SourceConfig, timeout: float) -> tuple[bool, str]:
