@@ -6,15 +6,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import read_only_url
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from jobtrends.cli import app
 from storage import ingest
+from storage.db import make_engine
 from storage.health import SourceHealth, source_health
 from storage.lifecycle import reconcile
 from storage.records import PostingRecord
+from storage.schema import upgrade
 
 T0 = datetime(2026, 3, 2, 9, 0)
 WEEK = timedelta(days=7)
@@ -147,3 +150,19 @@ def test_quiet_status_prints_only_what_needs_attention(history: Engine) -> None:
 def test_quiet_status_is_silent_when_all_sources_are_tracked(migrated_engine: Engine) -> None:
     crawl(migrated_engine, "steady", T0, ["s1"])
     assert invoke(migrated_engine, "-q", "--as-of", "2026-03-05") == (0, "")
+
+
+@pytest.mark.postgres
+def test_status_runs_on_a_read_only_postgresql_replica(pg_url: str) -> None:
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    crawl(engine, "steady", T0, ["s1"])
+    crawl(engine, "broken", T0, ["b1"], finish="shutdown")
+    engine.dispose()
+    outputs = []
+    for url in (pg_url, read_only_url(pg_url)):
+        result = runner.invoke(app, ["--db", url, "sources", "status", "--as-of", "2026-03-03"])
+        assert result.exit_code == 4, result.output
+        outputs.append(result.output)
+    assert outputs[0] == outputs[1]
+    assert "broken: never crawled completely" in outputs[1]
