@@ -18,6 +18,7 @@ from storage.models import (
     POSTING_OPEN,
     RUN_COMPLETE,
     RUN_INCOMPLETE,
+    RUN_RUNNING,
     CrawlRun,
     Posting,
     Source,
@@ -36,6 +37,17 @@ class SourceHealth:
     last_detail: str | None  # why, when it is not complete
     last_complete_at: datetime | None  # the latest complete crawl
     open_postings: int
+
+    @property
+    def running(self) -> bool:
+        return self.last_status == RUN_RUNNING
+
+    @property
+    def why_incomplete(self) -> str | None:
+        """Why the latest crawl was not complete, as reconcile recorded it (None if it was)."""
+        if self.last_status == RUN_COMPLETE or not self.last_detail:
+            return None
+        return self.last_detail.removeprefix(f"{RUN_INCOMPLETE}: ")
 
     def problem(self, as_of: datetime, max_age: timedelta) -> str | None:
         """Why the source needs attention at ``as_of``, or None: it has no complete crawl in

@@ -67,7 +67,10 @@ def test_each_source_gets_its_latest_and_last_complete_crawl(history: Engine) ->
     assert steady.open_postings == 2  # K=2: s3, missed by two complete crawls, closed
     assert (broken.runs, broken.last_status, broken.last_complete_at) == (
         2, "incomplete", T0 + WEEK)
-    assert broken.last_detail is not None and "shutdown" in broken.last_detail
+    assert broken.why_incomplete is not None
+    assert broken.why_incomplete.startswith("finish reason 'shutdown' is not 'finished'")
+    assert steady.why_incomplete is None and running.why_incomplete is None
+    assert running.running and not steady.running
     assert broken.open_postings == 2  # an incomplete crawl closes nothing
     assert (dead.runs, dead.last_complete_at, dead.open_postings) == (1, None, 0)
     assert (running.runs, running.last_status, running.last_complete_at) == (1, "running", None)

@@ -264,14 +264,13 @@ def register(app: typer.Typer) -> None:
         for src in sources:
             problem = src.problem(now, max_age)
             if problem:
-                why = src.last_detail if src.last_status != "complete" else None
-                flagged.append(f"{src.name}: {problem}" + (
-                    f" ({why.removeprefix('incomplete: ')})" if why else ""))
+                why = src.why_incomplete
+                flagged.append(f"{src.name}: {problem}" + (f" ({why})" if why else ""))
             table.add_row(
                 escape(src.name), str(src.runs), _day(src.last_observed_at),
                 _day(src.last_complete_at), str(src.open_postings),
                 f"[red]{escape(problem)}[/]" if problem
-                else "running" if src.last_status == "running" else "[green]ok[/]",
+                else "running" if src.running else "[green]ok[/]",
             )
         if not quiet:
             console.print(table)
