@@ -137,3 +137,17 @@ def test_a_connection_waits_while_another_switches_a_new_database_to_wal(tmp_pat
         release.join()
         engine.dispose()
         holder.close()
+
+
+def test_sqlite_connections_use_wal_with_a_64_mb_checkpoint_interval(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    try:
+        with engine.connect() as conn:
+            pragma = conn.exec_driver_sql
+            assert pragma("PRAGMA journal_mode").scalar() == "wal"
+            pages = pragma("PRAGMA wal_autocheckpoint").scalar_one()
+            page_size = pragma("PRAGMA page_size").scalar_one()
+            assert pages * page_size == 64 * 1024 * 1024
+            assert pragma("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()
