@@ -194,6 +194,7 @@ def test_the_upsert_inserts_are_compiled_once_per_engine(
     with Session(engine) as session:  # and the inserts still write what they should
         assert session.scalar(select(func.count()).select_from(models.PostingSkill)) == 6
 
+
 def test_first_crawl_is_left_censored_and_emits_no_opened_event(engine: Engine) -> None:
     _, stats = crawl(engine, T0, [record("a"), record("b")])
     assert stats.left_censored == 2
