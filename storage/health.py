@@ -34,7 +34,7 @@ class SourceHealth:
     runs: int
     last_observed_at: datetime | None  # the latest crawl run (None: never crawled)
     last_status: str | None  # running / complete / incomplete
-    last_detail: str | None  # why, when it is not complete
+    last_detail: str | None  # reconcile's verdict on it ("incomplete: ..." says why)
     last_complete_at: datetime | None  # the latest complete crawl
     open_postings: int
 
