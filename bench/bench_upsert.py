@@ -91,11 +91,15 @@ def chunks(n: int, size: int) -> Iterator[tuple[int, int]]:
         yield start, min(start + size, n)
 
 
+# writes back what the WAL still holds: timed at the end of each SQLite pass, so that work the
+# checkpoint interval defers past the pass's last commit is counted too
+CHECKPOINT_SQL = "PRAGMA wal_checkpoint(TRUNCATE)"
+
+
 def checkpoint(conn: Connection) -> None:
-    """On SQLite, write back what the WAL still holds (timed with each pass, so that work a
-    checkpoint interval defers past the pass's last commit is counted too)."""
+    """:data:`CHECKPOINT_SQL` on SQLite (PostgreSQL has nothing to write back)."""
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.exec_driver_sql(CHECKPOINT_SQL)
 
 
 def timed_crawl(
@@ -236,7 +240,7 @@ def timed_baseline(engine: Engine, n: int, per_call: int, shape: Shape) -> float
             driver.commit()
             elapsed += time.perf_counter() - began
         began = time.perf_counter()
-        driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        driver.execute(CHECKPOINT_SQL)
         elapsed += time.perf_counter() - began
     finally:
         raw.close()
