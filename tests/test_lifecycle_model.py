@@ -1,0 +1,500 @@
+"""The lifecycle, checked against a reference model on random crawl histories.
+
+Hypothesis draws histories: crawls of two sources at increasing times, each listing a random
+subset of eight postings (some with an edited description), ending cleanly, with a few failed
+requests, interrupted, or with too many failed requests, and sometimes carrying explicit close
+signals; postings have random ``datePosted`` values (absent, plausible, too old, in the future,
+before the previous crawl); K is 1, 2 or 3. Each history is replayed through the real ingest and
+reconcile (after every crawl, as ``jobtrends crawl`` does), and through :class:`Model`, the rules
+of docs/lifecycle.md written out again, plainly, for this test. Every posting's lifecycle columns,
+every event (kind, time, crawl) and every run verdict must agree, and a second reconcile must
+change nothing.
+
+Examples are derandomised (the same ones every run). For a deeper search:
+``JOBTRENDS_LIFECYCLE_EXAMPLES=2000 .venv/bin/pytest tests/test_lifecycle_model.py``
+(random examples when the variable is set).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from operator import attrgetter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session
+
+from storage import ingest, models, schema
+from storage.db import make_engine
+from storage.lifecycle import reconcile
+from storage.records import PostingRecord
+from storage.trends import TrendFilter, weekly_flow
+
+T0 = datetime(2026, 1, 5, 6)
+SOURCES = ("ats", "board", "page")
+RELISTS = {"ats": True, "board": True, "page": False}  # "page": a one-off page (can_relist)
+JOBS = tuple("ABCDEFGH")
+# how a crawl ends: (finish reason, pages fetched, pages failed). 1 failure in 20 requests is
+# under the 10% limit, 1 in 10 is not (the limit is exclusive).
+ENDINGS = {
+    "clean": ("finished", 3, 0),
+    "some errors": ("finished", 19, 1),
+    "too many errors": ("finished", 9, 1),
+    "interrupted": ("shutdown", 3, 0),
+}
+SIGNAL_REASONS = (models.CLOSE_HTTP_GONE, models.CLOSE_NOT_ACCEPTING, models.CLOSE_EXPIRED)
+
+_EXAMPLES = os.environ.get("JOBTRENDS_LIFECYCLE_EXAMPLES")
+HISTORY_SETTINGS = settings(
+    max_examples=int(_EXAMPLES) if _EXAMPLES else 120,
+    derandomize=_EXAMPLES is None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    database=None,
+)
+
+
+@dataclass(frozen=True)
+class Crawl:
+    source: str
+    gap_hours: int  # after the previous crawl of any source
+    seen: frozenset[str]
+    edited: frozenset[str]  # of those seen, the postings whose description changed
+    ending: str  # a key of ENDINGS
+    signals: tuple[tuple[str, str], ...]  # (job, reason) close signals the crawl recorded
+
+
+@dataclass(frozen=True)
+class History:
+    k: int
+    date_posted: dict[tuple[str, str], datetime | None]
+    valid_through: dict[tuple[str, str], datetime | None]
+    crawls: list[Crawl]
+
+
+def _hours_from_t0(low: int, high: int) -> st.SearchStrategy[datetime]:
+    return st.integers(min_value=low, max_value=high).map(lambda h: T0 + timedelta(hours=h))
+
+
+# dates around the history's span (up to 12 crawls 14 days apart), far before it, or none
+_dates = st.none() | _hours_from_t0(-14 * 24, 170 * 24) | _hours_from_t0(-400 * 24, -14 * 24)
+_per_posting = st.fixed_dictionaries({(source, job): _dates for source in SOURCES for job in JOBS})
+histories = st.builds(
+    History,
+    k=st.integers(min_value=1, max_value=3),
+    date_posted=_per_posting,
+    valid_through=_per_posting,
+    crawls=st.lists(
+        st.builds(
+            Crawl,
+            source=st.sampled_from(SOURCES),
+            gap_hours=st.integers(min_value=1, max_value=14 * 24),
+            # a few, or most: drops below half of what was open, and their confirmations
+            seen=st.frozensets(st.sampled_from(JOBS), max_size=2)
+            | st.frozensets(st.sampled_from(JOBS), min_size=4),
+            edited=st.frozensets(st.sampled_from(JOBS), max_size=2),
+            ending=st.sampled_from(("clean", "clean", "clean", *ENDINGS)),
+            signals=st.lists(
+                st.tuples(st.sampled_from(JOBS), st.sampled_from(SIGNAL_REASONS)), max_size=2
+            ).map(tuple),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+)
+
+
+# ------------------------------------------------------------------------- the reference model
+
+
+# the postings columns compared (PostingState has the same names)
+LIFECYCLE_COLUMNS = (
+    "first_seen_at", "last_seen_at", "opened_at", "left_censored", "status", "closed_at",
+    "close_reason", "miss_count", "first_missed_at",
+)  # fmt: skip
+lifecycle = attrgetter(*LIFECYCLE_COLUMNS)
+
+
+@dataclass
+class PostingState:
+    first_seen_at: datetime
+    last_seen_at: datetime
+    opened_at: datetime
+    left_censored: bool
+    status: str = models.POSTING_OPEN
+    closed_at: datetime | None = None
+    close_reason: str | None = None
+    miss_count: int = 0
+    first_missed_at: datetime | None = None
+    events: list[tuple[str, datetime, int]] = field(default_factory=list)  # kind, at, crawl
+
+
+@dataclass
+class RunState:
+    crawl: int
+    source: str
+    at: datetime
+    clean: bool
+    seen: int
+    open_before: int
+    status: str | None = None
+
+
+def too_few(seen: int, open_before: int) -> bool:
+    """Under half of what was open before (min_seen_share 0.5)."""
+    return open_before > 0 and 2 * seen < open_before
+
+
+class Model:
+    """The rules of docs/lifecycle.md for crawls reconciled one by one, in order."""
+
+    def __init__(self, history: History) -> None:
+        self.k = history.k
+        self.date_posted = history.date_posted
+        self.valid_through = history.valid_through
+        self.postings: dict[tuple[str, str], PostingState] = {}
+        self.runs: list[RunState] = []
+        self.confirmed = 0  # suspect drops confirmed
+        self.closes: dict[str, int] = {}  # by reason
+
+    def of(self, source: str) -> list[PostingState]:
+        return [p for (s, _), p in self.postings.items() if s == source]
+
+    def crawl(self, index: int, crawl: Crawl, at: datetime) -> None:
+        source = crawl.source
+        open_before = sum(p.status == models.POSTING_OPEN for p in self.of(source))
+        previous = max(
+            (r.at for r in self.runs if r.source == source and r.status == models.RUN_COMPLETE),
+            default=None,
+        )
+        for job in crawl.seen:
+            posting = self.postings.get((source, job))
+            if posting is None:
+                opened = opened_at(self.date_posted[source, job], at, previous)
+                posting = PostingState(at, at, opened, left_censored=previous is None)
+                if previous is not None:
+                    posting.events.append((models.EVENT_OPENED, opened, index))
+                self.postings[source, job] = posting
+                continue
+            if posting.status == models.POSTING_CLOSED:
+                posting.events.append((models.EVENT_REOPENED, at, index))
+                posting.status = models.POSTING_OPEN
+                posting.closed_at = posting.close_reason = None
+            posting.last_seen_at = at
+            posting.miss_count, posting.first_missed_at = 0, None
+        reason, fetched, failed = ENDINGS[crawl.ending]
+        clean = reason == "finished" and 10 * failed < fetched + failed
+        run = RunState(index, source, at, clean, len(crawl.seen), open_before)
+        self.runs.append(run)
+        self.reconcile(run, crawl.signals)
+
+    def reconcile(self, run: RunState, signals: tuple[tuple[str, str], ...]) -> None:
+        for job, reason in signals:
+            posting = self.postings.get((run.source, job))
+            if posting is None or posting.status != models.POSTING_OPEN:
+                continue
+            if posting.last_seen_at > run.at:
+                continue  # seen after the signal (not with these in-order crawls)
+            if reason == models.CLOSE_EXPIRED and RELISTS[run.source]:
+                continue
+            self.close(posting, run.at, reason, run.crawl)
+        complete = run.clean and not too_few(run.seen, run.open_before)
+        if run.clean and (run.seen > 0 or run.open_before == 0):
+            suspect = self.pending_suspect(run)
+            if suspect is not None and too_few(run.seen, suspect.open_before):
+                suspect.status = models.RUN_COMPLETE
+                self.confirmed += 1
+                self.count_misses(suspect.source, suspect.at, run.crawl)
+                complete = True
+        run.status = models.RUN_COMPLETE if complete else models.RUN_INCOMPLETE
+        if complete:
+            self.count_misses(run.source, run.at, run.crawl)
+        if not RELISTS[run.source]:
+            self.close_expired(run)
+
+    def close_expired(self, run: RunState) -> None:
+        """validThrough passed and not seen by ``run``, complete or not: closed at
+        validThrough, or at the last sighting when that was later."""
+        for (source, job), posting in self.postings.items():
+            valid_through = self.valid_through[source, job]
+            if (
+                source == run.source
+                and posting.status == models.POSTING_OPEN
+                and valid_through is not None
+                and valid_through < run.at
+                and posting.last_seen_at < run.at
+            ):
+                at = max(valid_through, posting.last_seen_at)
+                self.close(posting, at, models.CLOSE_EXPIRED, run.crawl)
+
+    def pending_suspect(self, run: RunState) -> RunState | None:
+        """The latest informative run of the source since its latest complete one, when it is
+        a suspect drop (a clean crawl that saw too few)."""
+        mine = [r for r in self.runs if r.source == run.source and r is not run]
+        latest_complete = max((r.at for r in mine if r.status == models.RUN_COMPLETE), default=None)
+        for earlier in reversed(mine):
+            if latest_complete is not None and earlier.at <= latest_complete:
+                return None
+            if not (earlier.clean and (earlier.seen > 0 or earlier.open_before == 0)):
+                continue
+            if earlier.status == models.RUN_INCOMPLETE and too_few(
+                earlier.seen, earlier.open_before
+            ):
+                return earlier
+            return None
+        return None
+
+    def count_misses(self, source: str, at: datetime, by: int) -> None:
+        for posting in self.of(source):
+            if posting.status == models.POSTING_OPEN and posting.last_seen_at < at:
+                posting.miss_count += 1
+                posting.first_missed_at = posting.first_missed_at or at
+        for posting in self.of(source):
+            if (
+                posting.status == models.POSTING_OPEN
+                and posting.first_missed_at is not None
+                and posting.miss_count >= self.k
+            ):
+                self.close(posting, posting.first_missed_at, models.CLOSE_UNSEEN, by)
+
+    def close(self, posting: PostingState, at: datetime, reason: str, by: int) -> None:
+        self.closes[reason] = self.closes.get(reason, 0) + 1
+        posting.status, posting.closed_at, posting.close_reason = models.POSTING_CLOSED, at, reason
+        posting.events.append((models.EVENT_CLOSED, at, by))
+
+
+def opened_at(posted: datetime | None, at: datetime, previous: datetime | None) -> datetime:
+    """datePosted when plausible: at most a day ahead of the sighting (then the sighting), at
+    most a year old, and not before the source's previous complete crawl; else first seen."""
+    if posted is None or posted > at + timedelta(days=1) or posted < at - timedelta(days=365):
+        return at
+    if previous is not None and posted < previous:
+        return at
+    return min(posted, at)
+
+
+# ------------------------------------------------------------------------------ the replay
+
+
+def replay(engine: Engine, history: History, rules: type[Model] = Model) -> Model:
+    """Replay ``history`` through ingest and reconcile; return the model's account of it."""
+    model = rules(history)
+    variants: dict[tuple[str, str], int] = {}
+    at = T0
+    for index, crawl in enumerate(history.crawls):
+        at += timedelta(hours=crawl.gap_hours)
+        reason, fetched, failed = ENDINGS[crawl.ending]
+        records = []
+        for job in sorted(crawl.seen):
+            key = (crawl.source, job)
+            variants[key] = variants.get(key, 0) + (job in crawl.edited)
+            posted = history.date_posted[key]
+            through = history.valid_through[key]
+            records.append(
+                PostingRecord(
+                    source_job_id=job,
+                    title=f"{crawl.source} engineer {job}",
+                    description_text=f"Posting {job}, text version {variants[key]}.",
+                    date_posted=posted,
+                    date_posted_raw=posted.isoformat() if posted else None,
+                    valid_through=through,
+                    valid_through_raw=through.isoformat() if through else None,
+                )
+            )
+        with Session(engine) as session, session.begin():
+            run_id = ingest.start_crawl_run(
+                session,
+                crawl.source,
+                kind="test",
+                observed_at=at,
+                can_relist=RELISTS[crawl.source],
+            )
+            assert run_id == index + 1
+            ingest.upsert_postings(session, run_id, records)
+            for job, signal in crawl.signals:
+                ingest.record_close_signal(session, run_id, job, signal)
+            ingest.finish_crawl_run(
+                session,
+                run_id,
+                finish_reason=reason,
+                pages_fetched=fetched,
+                pages_failed=failed,
+                finished_at=at + timedelta(minutes=5),
+            )
+        with Session(engine) as session, session.begin():
+            reconcile(session, k=history.k)
+        model.crawl(index + 1, crawl, at)
+    return model
+
+
+def stored(engine: Engine) -> tuple[dict[tuple[str, str], tuple[Any, ...]], list[str]]:
+    """Every posting's lifecycle columns and events by (source, job); run statuses in order."""
+    p, s, e, r = (
+        models.Posting.__table__,
+        models.Source.__table__,
+        models.PostingEvent.__table__,
+        models.CrawlRun.__table__,
+    )
+    with engine.connect() as conn:
+        events: dict[int, list[tuple[str, datetime, int]]] = {}
+        for posting_id, kind, at, run_id in conn.execute(
+            select(e.c.posting_id, e.c.kind, e.c.at, e.c.crawl_run_id).order_by(e.c.id)
+        ):
+            events.setdefault(posting_id, []).append((kind, at, run_id))
+        postings = {
+            (row.source, row.source_job_id): (*lifecycle(row), events.get(row.id, []))
+            for row in conn.execute(
+                select(p, s.c.name.label("source")).join(s, s.c.id == p.c.source_id)
+            )
+        }
+        runs = list(conn.execute(select(r.c.status).order_by(r.c.id)).scalars())
+    return postings, runs
+
+
+def expected(model: Model) -> tuple[dict[tuple[str, str], tuple[Any, ...]], list[str]]:
+    postings = {key: (*lifecycle(m), m.events) for key, m in model.postings.items()}
+    return postings, [run.status or "" for run in model.runs]
+
+
+def weeks_stored(engine: Engine, until: date) -> list[tuple[int, int, int]]:
+    """``weekly_flow`` from T0's week to ``until``: (opened, closed, complete crawls) a week."""
+    with Session(engine) as session:
+        flow = weekly_flow(session, TrendFilter(since=T0.date(), until=until))
+    return [(w.opened, w.closed, w.complete_crawls) for w in flow.weeks]
+
+
+def weeks_expected(model: Model, until: date) -> list[tuple[int, int, int]]:
+    """The model's weekly flow: no two postings are the same role here (titles differ)."""
+    counts = [[0, 0, 0] for _ in range((until - T0.date()).days // 7 + 1)]
+
+    def week(at: datetime) -> list[int]:
+        return counts[(at.date() - T0.date()).days // 7]
+
+    for posting in model.postings.values():
+        if not posting.left_censored:
+            week(posting.opened_at)[0] += 1
+        if posting.closed_at is not None:
+            week(posting.closed_at)[1] += 1
+    for run in model.runs:
+        if run.status == models.RUN_COMPLETE:
+            week(run.at)[2] += 1
+    return [(opened, closed, crawls) for opened, closed, crawls in counts]
+
+
+def check(engine: Engine, history: History, rules: type[Model] = Model) -> Model:
+    """Replay ``history``; storage and the weekly flow must agree with ``rules``, and a second
+    reconcile change nothing. Returns the model."""
+    model = replay(engine, history, rules)
+    got = stored(engine)
+    want = expected(model)
+    assert got[1] == want[1], "run verdicts differ"
+    for key in sorted(want[0].keys() | got[0].keys()):
+        assert got[0].get(key) == want[0].get(key), f"posting {key} differs"
+    until = model.runs[-1].at.date()
+    assert weeks_stored(engine, until) == weeks_expected(model, until), "weekly flows differ"
+    with Session(engine) as session, session.begin():
+        reconcile(session, k=history.k)
+    assert stored(engine) == got, "a second reconcile changed something"
+    return model
+
+
+def note_coverage(model: Model) -> None:
+    """What the history exercised (``pytest --hypothesis-show-statistics`` counts them)."""
+    if model.confirmed:
+        event("a suspect drop confirmed")
+    if any(run.status == models.RUN_INCOMPLETE for run in model.runs):
+        event("an incomplete run")
+    for reason in model.closes:
+        event(f"a posting closed: {reason}")
+    for posting in model.postings.values():
+        for kind, at, _ in posting.events:
+            if kind == models.EVENT_REOPENED:
+                event("a posting reopened")
+            elif kind == models.EVENT_OPENED and at != posting.first_seen_at:
+                event("opened at a plausible datePosted")
+        if posting.left_censored:
+            event("a left-censored posting")
+
+
+# ------------------------------------------------------------------------------- the tests
+
+
+@contextmanager
+def fresh_sqlite(template: Path) -> Iterator[Engine]:
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "history.db"
+        shutil.copyfile(template, path)
+        engine = make_engine(f"sqlite:///{path}")
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+@HISTORY_SETTINGS
+@given(history=histories)
+def test_random_histories_follow_the_lifecycle_rules_on_sqlite(
+    migrated_sqlite_file: Path, history: History
+) -> None:
+    with fresh_sqlite(migrated_sqlite_file) as engine:
+        note_coverage(check(engine, history))
+
+
+@pytest.fixture
+def pg_engine(pg_url: str) -> Iterator[Engine]:
+    engine = make_engine(pg_url)
+    schema.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.postgres
+@HISTORY_SETTINGS
+@given(history=histories)
+def test_random_histories_follow_the_lifecycle_rules_on_postgres(
+    pg_engine: Engine, history: History
+) -> None:
+    tables = ", ".join(t.name for t in models.Base.metadata.sorted_tables)
+    with pg_engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    note_coverage(check(pg_engine, history))
+
+
+def test_the_model_catches_a_wrong_rule(migrated_sqlite_file: Path) -> None:
+    """The comparison can fail: a posting missed by two complete crawls closes at K=2, and a
+    model that forgot to close it disagrees with storage."""
+    history = History(
+        k=2,
+        date_posted={(s, j): None for s in SOURCES for j in JOBS},
+        valid_through={(s, j): None for s in SOURCES for j in JOBS},
+        crawls=[
+            Crawl("ats", 24, frozenset("AB"), frozenset(), "clean", ()),
+            Crawl("ats", 24, frozenset("A"), frozenset(), "clean", ()),
+            Crawl("ats", 24, frozenset("A"), frozenset(), "clean", ()),
+        ],
+    )
+    with fresh_sqlite(migrated_sqlite_file) as engine:
+        check(engine, history)
+        got = stored(engine)[0]
+    assert got["ats", "B"][4] == models.POSTING_CLOSED
+    assert got["ats", "B"][5] == T0 + timedelta(hours=48)
+
+    class Forgetful(Model):
+        def count_misses(self, source: str, at: datetime, by: int) -> None:
+            return None
+
+    with (
+        fresh_sqlite(migrated_sqlite_file) as engine,
+        pytest.raises(AssertionError, match="posting \\('ats', 'B'\\) differs"),
+    ):
+        check(engine, history, Forgetful)
