@@ -1,19 +1,20 @@
 """The lifecycle, checked against a reference model on random crawl histories.
 
-Hypothesis draws histories: crawls of two sources at increasing times, each listing a random
-subset of eight postings (some with an edited description), ending cleanly, with a few failed
-requests, interrupted, or with too many failed requests, and sometimes carrying explicit close
-signals; postings have random ``datePosted`` values (absent, plausible, too old, in the future,
-before the previous crawl); K is 1, 2 or 3. Each history is replayed through the real ingest and
-reconcile (after every crawl, as ``jobtrends crawl`` does), and through :class:`Model`, the rules
-of docs/lifecycle.md written out again, plainly, for this test. Every posting's lifecycle columns,
-every event (kind, time, crawl) and every run verdict must agree, and a second reconcile must
-change nothing.
+Hypothesis draws histories: crawls of three sources (two that list all their postings, one
+one-off page that cannot list them again) at increasing times, each listing a random subset of
+eight postings (some with an edited description), ending cleanly, with a few failed requests,
+interrupted, or with too many failed requests, sometimes carrying explicit close signals, and
+stored by one to three crawler processes sharing the run (some postings seen by two). Postings
+have random ``datePosted`` and ``validThrough`` values (absent, plausible, too old, in the
+future, before the previous crawl); K is 1, 2 or 3. Each history is replayed through the real
+ingest and reconcile (after every crawl, as ``jobtrends crawl`` does), and through
+:class:`Model`, the rules of docs/lifecycle.md written out again, plainly, for this test. Every
+posting's lifecycle columns, every event (kind, time, crawl), every run verdict and the weekly
+flow must agree, and a second reconcile must change nothing.
 
 Examples are derandomised (the same ones every run). For a deeper search:
 ``JOBTRENDS_LIFECYCLE_EXAMPLES=2000 .venv/bin/pytest tests/test_lifecycle_model.py``
-(random examples when the variable is set).
-"""
+(random examples when the variable is set)."""
 
 from __future__ import annotations
 
@@ -72,6 +73,11 @@ class Crawl:
     edited: frozenset[str]  # of those seen, the postings whose description changed
     ending: str  # a key of ENDINGS
     signals: tuple[tuple[str, str], ...]  # (job, reason) close signals the crawl recorded
+    # Crawler processes sharing the run (as through Redis), each storing in its own
+    # transactions: the process of each posting by its index in JOBS, and the postings a
+    # second process sees again. The outcome must not depend on them.
+    process_of: tuple[int, ...]
+    seen_twice: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,7 @@ histories = st.builds(
     crawls=st.lists(
         st.builds(
             Crawl,
-            source=st.sampled_from(SOURCES),
+            source=st.sampled_from(("ats", "ats", *SOURCES)),  # ats most, for long streaks
             gap_hours=st.integers(min_value=1, max_value=14 * 24),
             # a few, or most: drops below half of what was open, and their confirmations
             seen=st.frozensets(st.sampled_from(JOBS), max_size=2)
@@ -107,6 +113,8 @@ histories = st.builds(
             signals=st.lists(
                 st.tuples(st.sampled_from(JOBS), st.sampled_from(SIGNAL_REASONS)), max_size=2
             ).map(tuple),
+            process_of=st.tuples(*[st.integers(min_value=0, max_value=2)] * len(JOBS)),
+            seen_twice=st.frozensets(st.sampled_from(JOBS), max_size=2),
         ),
         min_size=1,
         max_size=12,
@@ -294,23 +302,25 @@ def replay(engine: Engine, history: History, rules: type[Model] = Model) -> Mode
     for index, crawl in enumerate(history.crawls):
         at += timedelta(hours=crawl.gap_hours)
         reason, fetched, failed = ENDINGS[crawl.ending]
-        records = []
+        stores: dict[int, list[PostingRecord]] = {}
         for job in sorted(crawl.seen):
             key = (crawl.source, job)
             variants[key] = variants.get(key, 0) + (job in crawl.edited)
             posted = history.date_posted[key]
             through = history.valid_through[key]
-            records.append(
-                PostingRecord(
-                    source_job_id=job,
-                    title=f"{crawl.source} engineer {job}",
-                    description_text=f"Posting {job}, text version {variants[key]}.",
-                    date_posted=posted,
-                    date_posted_raw=posted.isoformat() if posted else None,
-                    valid_through=through,
-                    valid_through_raw=through.isoformat() if through else None,
-                )
+            record = PostingRecord(
+                source_job_id=job,
+                title=f"{crawl.source} engineer {job}",
+                description_text=f"Posting {job}, text version {variants[key]}.",
+                date_posted=posted,
+                date_posted_raw=posted.isoformat() if posted else None,
+                valid_through=through,
+                valid_through_raw=through.isoformat() if through else None,
             )
+            process = crawl.process_of[JOBS.index(job)]
+            stores.setdefault(process, []).append(record)
+            if job in crawl.seen_twice:
+                stores.setdefault((process + 1) % 3, []).append(record)
         with Session(engine) as session, session.begin():
             run_id = ingest.start_crawl_run(
                 session,
@@ -320,7 +330,10 @@ def replay(engine: Engine, history: History, rules: type[Model] = Model) -> Mode
                 can_relist=RELISTS[crawl.source],
             )
             assert run_id == index + 1
-            ingest.upsert_postings(session, run_id, records)
+        for process in sorted(stores):
+            with Session(engine) as session, session.begin():
+                ingest.upsert_postings(session, run_id, stores[process])
+        with Session(engine) as session, session.begin():
             for job, signal in crawl.signals:
                 ingest.record_close_signal(session, run_id, job, signal)
             ingest.finish_crawl_run(
@@ -473,14 +486,15 @@ def test_random_histories_follow_the_lifecycle_rules_on_postgres(
 def test_the_model_catches_a_wrong_rule(migrated_sqlite_file: Path) -> None:
     """The comparison can fail: a posting missed by two complete crawls closes at K=2, and a
     model that forgot to close it disagrees with storage."""
+    one = (0,) * len(JOBS)  # one crawler process
     history = History(
         k=2,
         date_posted={(s, j): None for s in SOURCES for j in JOBS},
         valid_through={(s, j): None for s in SOURCES for j in JOBS},
         crawls=[
-            Crawl("ats", 24, frozenset("AB"), frozenset(), "clean", ()),
-            Crawl("ats", 24, frozenset("A"), frozenset(), "clean", ()),
-            Crawl("ats", 24, frozenset("A"), frozenset(), "clean", ()),
+            Crawl("ats", 24, frozenset("AB"), frozenset(), "clean", (), one, frozenset()),
+            Crawl("ats", 24, frozenset("A"), frozenset(), "clean", (), one, frozenset()),
+            Crawl("ats", 24, frozenset("A"), frozenset(), "clean", (), one, frozenset()),
         ],
     )
     with fresh_sqlite(migrated_sqlite_file) as engine:
