@@ -194,7 +194,7 @@ def reconcile(
             continue  # another reconcile got there first
         reconciled.append(run.id)
         open_before = run.open_before
-        if open_before is None:
+        if open_before is None or _reconciled_since_start(conn, run):
             open_before = _open_before(conn, run.source_id, run.observed_at)
         complete, detail = judge_run(
             finish_reason=run.finish_reason,
@@ -254,6 +254,7 @@ _RUN_COLUMNS = (
     runs.c.pages_failed,
     runs.c.postings_seen,
     runs.c.open_before,
+    runs.c.started_at,
     runs.c.status,
     runs.c.status_detail,
 )
@@ -479,6 +480,24 @@ def _runs_ready(conn: Connection) -> list[Any]:
             .order_by(runs.c.observed_at, runs.c.id)
         )
     )
+
+
+def _reconciled_since_start(conn: Connection, run: Any) -> bool:
+    """An earlier run of ``run``'s source was reconciled after ``run`` started (reconcile was
+    deferred: several crawls stored, then one reconcile). The open count recorded at the start
+    then holds postings that reconcile has closed since, as of times before ``run``: counted
+    again instead, ``run`` is judged as if reconcile had followed each crawl."""
+    earlier = runs.alias("earlier")
+    found = conn.execute(
+        select(earlier.c.id)
+        .where(
+            earlier.c.source_id == run.source_id,
+            earlier.c.observed_at < run.observed_at,
+            earlier.c.reconciled_at >= run.started_at,
+        )
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def _open_before(conn: Connection, source_id: int, observed_at: datetime) -> int:

@@ -383,6 +383,10 @@ FAIL: dict[str, Any] = {"finish_reason": "shutdown"}
         ([FIVE, ["a"], FIVE, ["a", "b"], ["a", "b"]], {"c": 3, "d": 3, "e": 3}),
         # with k = 2 the suspect's miss counts on top of an earlier one: e closes at week 1
         ([FIVE, ["a", "b", "c", "d"], ["a"], ["a"]], {"b": 2, "c": 2, "d": 2, "e": 1}),
+        # week 2 confirms week 1's drop, closing c; week 3 then saw 1 of the 2 still open (a
+        # complete crawl, b's second miss), not 1 of the 3 open when it started: deferred, its
+        # open count is taken again once the runs before it are reconciled
+        ([["a", "b", "c"], ["b"], ["a"], ["a"]], {"c": 1, "b": 2}),
     ],
     ids=[
         "shrink",
@@ -396,6 +400,7 @@ FAIL: dict[str, Any] = {"finish_reason": "shutdown"}
         "empty-never-confirmed",
         "refuted-then-real",
         "streak",
+        "open-count-after-closes",
     ],  # fmt: skip
 )
 @pytest.mark.parametrize("deferred", [False, True], ids=["each", "deferred"])
