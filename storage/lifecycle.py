@@ -195,7 +195,7 @@ def reconcile(
         reconciled.append(run.id)
         open_before = run.open_before
         if open_before is None or _reconciled_since_start(conn, run):
-            open_before = _open_before(conn, run.source_id, run.observed_at)
+            open_before = _open_before(conn, run)
         complete, detail = judge_run(
             finish_reason=run.finish_reason,
             pages_fetched=run.pages_fetched,
@@ -500,14 +500,26 @@ def _reconciled_since_start(conn: Connection, run: Any) -> bool:
     return found is not None
 
 
-def _open_before(conn: Connection, source_id: int, observed_at: datetime) -> int:
+def _open_before(conn: Connection, run: Any) -> int:
+    """The postings of ``run``'s source open before it: open now, first seen before it, and
+    not reopened by it (closed when it started)."""
+    reopened_by_run = (
+        select(events_table.c.id)
+        .where(
+            events_table.c.posting_id == postings.c.id,
+            events_table.c.kind == models.EVENT_REOPENED,
+            events_table.c.crawl_run_id == run.id,
+        )
+        .exists()
+    )
     count: int = conn.execute(
         select(func.count())
         .select_from(postings)
         .where(
-            postings.c.source_id == source_id,
+            postings.c.source_id == run.source_id,
             postings.c.status == models.POSTING_OPEN,
-            postings.c.first_seen_at < observed_at,
+            postings.c.first_seen_at < run.observed_at,
+            ~reopened_by_run,
         )
     ).scalar_one()
     return count

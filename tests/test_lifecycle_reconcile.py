@@ -225,6 +225,24 @@ def test_reconcile_after_many_crawls_equals_reconcile_after_each(
     other.dispose()
 
 
+def test_a_late_reconcile_recounts_what_was_open_without_postings_the_run_reopened(
+    engine: Engine,
+) -> None:
+    """Week 3 is reconciled only after week 4 started, so week 4's open count is taken again
+    at reconcile time: b1 and b2, closed when week 4 started and reopened by it, are not
+    among the postings open before it (5, not 7), and its 3 sightings are over half."""
+    rest = ["a", "c", "d", "e", "f"]
+    crawl(engine, week(0), ["b1", "b2", *rest])
+    crawl(engine, week(1), rest)
+    crawl(engine, week(2), rest)  # b1 and b2 close (k = 2)
+    crawl(engine, week(3), rest, run_reconcile=False)
+    crawl(engine, week(4), ["a", "b1", "b2"], run_reconcile=False)
+    report = run(engine)
+    assert [v.status for v in report.verdicts] == [models.RUN_COMPLETE] * 2
+    assert "saw 3 postings of 5 open before" in report.verdicts[1].detail
+    assert state(engine)["b1"] == ("open", None, 0)
+
+
 def test_reopened_when_seen_again(engine: Engine) -> None:
     crawl(engine, week(0), ["a", "b"])
     crawl(engine, week(1), ["a"])
