@@ -6,11 +6,12 @@ eight postings (some with an edited description), ending cleanly, with a few fai
 interrupted, or with too many failed requests, sometimes carrying explicit close signals, and
 stored by one to three crawler processes sharing the run (some postings seen by two). Postings
 have random ``datePosted`` and ``validThrough`` values (absent, plausible, too old, in the
-future, before the previous crawl); K is 1, 2 or 3. Each history is replayed through the real
-ingest and reconcile (after every crawl, as ``jobtrends crawl`` does), and through
-:class:`Model`, the rules of docs/lifecycle.md written out again, plainly, for this test. Every
-posting's lifecycle columns, every event (kind, time, crawl), every run verdict and the weekly
-flow must agree, and a second reconcile must change nothing.
+future, before the previous crawl), and some jobs are listed by every source under one title
+(one role); K is 1, 2 or 3. Each history is replayed through the real ingest and reconcile
+(after every crawl, as ``jobtrends crawl`` does), and through :class:`Model`, the rules of
+docs/lifecycle.md written out again, plainly, for this test. Every posting's lifecycle columns,
+every event (kind, time, crawl), every run verdict, the roles (postings grouped by canonical
+posting) and the weekly flow of roles must agree, and a second reconcile must change nothing.
 
 Examples are derandomised (the same ones every run). For a deeper search:
 ``JOBTRENDS_LIFECYCLE_EXAMPLES=2000 .venv/bin/pytest tests/test_lifecycle_model.py``
@@ -86,6 +87,8 @@ class History:
     date_posted: dict[tuple[str, str], datetime | None]
     valid_through: dict[tuple[str, str], datetime | None]
     crawls: list[Crawl]
+    # jobs every source lists under one title: one role, however many sources list it
+    shared: frozenset[str] = frozenset()
 
 
 def _hours_from_t0(low: int, high: int) -> st.SearchStrategy[datetime]:
@@ -100,6 +103,7 @@ histories = st.builds(
     k=st.integers(min_value=1, max_value=3),
     date_posted=_per_posting,
     valid_through=_per_posting,
+    shared=st.frozensets(st.sampled_from(JOBS)),
     crawls=st.lists(
         st.builds(
             Crawl,
@@ -310,7 +314,8 @@ def replay(engine: Engine, history: History, rules: type[Model] = Model) -> Mode
             through = history.valid_through[key]
             record = PostingRecord(
                 source_job_id=job,
-                title=f"{crawl.source} engineer {job}",
+                title=f"Engineer {job}" if job in history.shared else f"{crawl.source} {job}",
+                company_name="Acme Analytics",
                 description_text=f"Posting {job}, text version {variants[key]}.",
                 date_posted=posted,
                 date_posted_raw=posted.isoformat() if posted else None,
@@ -386,18 +391,50 @@ def weeks_stored(engine: Engine, until: date) -> list[tuple[int, int, int]]:
     return [(w.opened, w.closed, w.complete_crawls) for w in flow.weeks]
 
 
-def weeks_expected(model: Model, until: date) -> list[tuple[int, int, int]]:
-    """The model's weekly flow: no two postings are the same role here (titles differ)."""
+def roles_stored(engine: Engine) -> set[frozenset[tuple[str, str]]]:
+    """The postings of each role (grouped by canonical posting)."""
+    p, s = models.Posting.__table__, models.Source.__table__
+    roles: dict[int, set[tuple[str, str]]] = {}
+    with engine.connect() as conn:
+        for posting_id, canonical_id, source, job in conn.execute(
+            select(p.c.id, p.c.canonical_id, s.c.name, p.c.source_job_id).join(
+                s, s.c.id == p.c.source_id
+            )
+        ):
+            roles.setdefault(canonical_id or posting_id, set()).add((source, job))
+    return {frozenset(role) for role in roles.values()}
+
+
+def roles_expected(model: Model, history: History) -> set[frozenset[tuple[str, str]]]:
+    """A shared job is one role across the sources that list it (same company and title, no
+    city nor description to tell them apart); every other posting is a role of its own."""
+    roles: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for source, job in model.postings:
+        roles.setdefault(("*", job) if job in history.shared else (source, job), set()).add(
+            (source, job)
+        )
+    return {frozenset(role) for role in roles.values()}
+
+
+def weeks_expected(
+    model: Model, roles: set[frozenset[tuple[str, str]]], until: date
+) -> list[tuple[int, int, int]]:
+    """The model's weekly flow of roles: a role opens at its earliest opening (left-censored
+    when a left-censored posting opened then) and closes at its latest close once all its
+    postings are closed."""
     counts = [[0, 0, 0] for _ in range((until - T0.date()).days // 7 + 1)]
 
     def week(at: datetime) -> list[int]:
         return counts[(at.date() - T0.date()).days // 7]
 
-    for posting in model.postings.values():
-        if not posting.left_censored:
-            week(posting.opened_at)[0] += 1
-        if posting.closed_at is not None:
-            week(posting.closed_at)[1] += 1
+    for role in roles:
+        postings = [model.postings[key] for key in role]
+        opened = min(p.opened_at for p in postings)
+        if not any(p.left_censored for p in postings if p.opened_at == opened):
+            week(opened)[0] += 1
+        closes = [p.closed_at for p in postings]
+        if all(closes):
+            week(max(c for c in closes if c is not None))[1] += 1
     for run in model.runs:
         if run.status == models.RUN_COMPLETE:
             week(run.at)[2] += 1
@@ -413,8 +450,10 @@ def check(engine: Engine, history: History, rules: type[Model] = Model) -> Model
     assert got[1] == want[1], "run verdicts differ"
     for key in sorted(want[0].keys() | got[0].keys()):
         assert got[0].get(key) == want[0].get(key), f"posting {key} differs"
+    roles = roles_expected(model, history)
+    assert roles_stored(engine) == roles, "roles differ"
     until = model.runs[-1].at.date()
-    assert weeks_stored(engine, until) == weeks_expected(model, until), "weekly flows differ"
+    assert weeks_stored(engine, until) == weeks_expected(model, roles, until), "flows differ"
     with Session(engine) as session, session.begin():
         reconcile(session, k=history.k)
     assert stored(engine) == got, "a second reconcile changed something"
