@@ -11,7 +11,8 @@ future, before the previous crawl), and some jobs are listed by every source und
 (after every crawl, as ``jobtrends crawl`` does), and through :class:`Model`, the rules of
 docs/lifecycle.md written out again, plainly, for this test. Every posting's lifecycle columns,
 every event (kind, time, crawl), every run verdict, the roles (postings grouped by canonical
-posting) and the weekly flow of roles must agree, and a second reconcile must change nothing.
+posting), the weekly flow of roles and their time to fill (Kaplan–Meier median, 75th
+percentile, closed and censored counts) must agree, and a second reconcile must change nothing.
 
 Examples are derandomised (the same ones every run). For a deeper search:
 ``JOBTRENDS_LIFECYCLE_EXAMPLES=2000 .venv/bin/pytest tests/test_lifecycle_model.py``
@@ -26,6 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,7 @@ from storage import ingest, models, schema
 from storage.db import make_engine
 from storage.lifecycle import reconcile
 from storage.records import PostingRecord
-from storage.trends import TrendFilter, weekly_flow
+from storage.trends import TrendFilter, time_to_fill, weekly_flow
 
 T0 = datetime(2026, 1, 5, 6)
 SOURCES = ("ats", "board", "page")
@@ -441,6 +443,44 @@ def weeks_expected(
     return [(opened, closed, crawls) for opened, closed, crawls in counts]
 
 
+def fill_stored(engine: Engine, until: date) -> tuple[int | None, int | None, int, int]:
+    """``time_to_fill`` from T0 to ``until``: KM median, 75th percentile, closed, censored."""
+    with Session(engine) as session:
+        fill = time_to_fill(session, TrendFilter(since=T0.date(), until=until))
+    return fill.median_days, fill.p75_days, fill.n_closed, fill.n_censored
+
+
+def fill_expected(
+    model: Model, roles: set[frozenset[tuple[str, str]]], until: date
+) -> tuple[int | None, int | None, int, int]:
+    """Kaplan–Meier over the roles whose opening was seen: days between the calendar dates of
+    opening and closing, or until ``until`` (the last crawl) for open roles; events at a day
+    come before censorings at it. Exact fractions."""
+    durations: list[tuple[int, bool]] = []  # (days, closed)
+    for role in roles:
+        postings = [model.postings[key] for key in role]
+        opened = min(p.opened_at for p in postings)
+        if any(p.left_censored for p in postings if p.opened_at == opened):
+            continue
+        closes = [p.closed_at for p in postings if p.closed_at is not None]
+        if len(closes) == len(postings):
+            durations.append(((max(closes).date() - opened.date()).days, True))
+        else:
+            durations.append(((until - opened.date()).days, False))
+    survival = Fraction(1)
+    median = p75 = None
+    for day in sorted({days for days, _ in durations}):
+        at_risk = sum(days >= day for days, _ in durations)
+        events = sum(days == day and closed for days, closed in durations)
+        survival *= 1 - Fraction(events, at_risk)
+        if events and median is None and survival <= Fraction(1, 2):
+            median = day
+        if events and p75 is None and survival <= Fraction(1, 4):
+            p75 = day
+    n_closed = sum(closed for _, closed in durations)
+    return median, p75, n_closed, len(durations) - n_closed
+
+
 def check(engine: Engine, history: History, rules: type[Model] = Model) -> Model:
     """Replay ``history``; storage and the weekly flow must agree with ``rules``, and a second
     reconcile change nothing. Returns the model."""
@@ -454,14 +494,20 @@ def check(engine: Engine, history: History, rules: type[Model] = Model) -> Model
     assert roles_stored(engine) == roles, "roles differ"
     until = model.runs[-1].at.date()
     assert weeks_stored(engine, until) == weeks_expected(model, roles, until), "flows differ"
+    assert fill_stored(engine, until) == fill_expected(model, roles, until), "time to fill differs"
     with Session(engine) as session, session.begin():
         reconcile(session, k=history.k)
     assert stored(engine) == got, "a second reconcile changed something"
     return model
 
 
-def note_coverage(model: Model) -> None:
+def note_coverage(model: Model, history: History) -> None:
     """What the history exercised (``pytest --hypothesis-show-statistics`` counts them)."""
+    roles = roles_expected(model, history)
+    if any(len(role) > 1 for role in roles):
+        event("a role listed by several sources")
+    if fill_expected(model, roles, model.runs[-1].at.date())[0] is not None:
+        event("a time-to-fill median")
     if model.confirmed:
         event("a suspect drop confirmed")
     if any(run.status == models.RUN_INCOMPLETE for run in model.runs):
@@ -499,7 +545,7 @@ def test_random_histories_follow_the_lifecycle_rules_on_sqlite(
     migrated_sqlite_file: Path, history: History
 ) -> None:
     with fresh_sqlite(migrated_sqlite_file) as engine:
-        note_coverage(check(engine, history))
+        note_coverage(check(engine, history), history)
 
 
 @pytest.fixture
@@ -519,7 +565,7 @@ def test_random_histories_follow_the_lifecycle_rules_on_postgres(
     tables = ", ".join(t.name for t in models.Base.metadata.sorted_tables)
     with pg_engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    note_coverage(check(pg_engine, history))
+    note_coverage(check(pg_engine, history), history)
 
 
 def test_the_model_catches_a_wrong_rule(migrated_sqlite_file: Path) -> None:
