@@ -115,7 +115,10 @@ class Posting(Base):
     __tablename__ = "postings"
     __table_args__ = (
         UniqueConstraint("source_id", "source_job_id", name="uq_postings_source_job"),
-        Index("ix_postings_status_country", "status", "country"),
+        # a source's open postings (a crawl's open count, reconcile's misses and closes). It
+        # replaced (status, country): SQLite, which plans without statistics, chose that one
+        # and read every open posting of every source, once per source and statement
+        Index("ix_postings_source_status", "source_id", "status"),
         # covering, for the trend queries: the roles active in a window ("closed_at IS NULL OR
         # closed_at >= ?") and every attribute of a role row come from this index alone; it
         # also serves "closed_at >= ?" lookups (its leading column). id second: a new (open)

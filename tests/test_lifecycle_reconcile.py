@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from storage import ingest, models, schema
@@ -547,3 +548,39 @@ def test_a_peer_of_a_complete_run_is_not_a_suspect(engine: Engine) -> None:
     got = state(engine)
     assert got["e"] == ("closed", week(1), 2)
     assert got["c"] == got["d"] == ("closed", week(2), 2)
+
+
+def test_a_sources_postings_are_found_by_source_not_among_every_open_posting(
+    sqlite_url: str,
+) -> None:
+    """SQLite plans without statistics (nothing runs ANALYZE). Every statement that a crawl's
+    start and reconcile run over one source's postings must search them by source_id: the plan
+    that searched ix_postings_status_country by status alone read every open posting of every
+    source, once per source and statement, which is quadratic in the number of sources."""
+    engine = make_engine(sqlite_url)
+    schema.upgrade(engine)
+    for n in range(3):  # misses and closes on a board that relists, expiry on one that cannot
+        for source, can_relist in (("acme", True), ("globex", True), ("page", False)):
+            ids = ["a", "b"] if n == 0 else ["a"]
+            crawl(engine, week(n), ids, source=source, can_relist=can_relist,
+                  valid_through=week(1))  # fmt: skip
+    statements: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if "postings.source_id = ?" in statement and not args[-1]:  # not executemany
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    crawl(engine, week(3), ["a"], source="acme")
+    crawl(engine, week(3), [], source="page", can_relist=False)
+    event.remove(engine, "before_cursor_execute", capture)
+
+    searches = []
+    with engine.connect() as conn:
+        for statement, parameters in statements:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            searches += [row[-1] for row in plan if re.match(r"(SCAN|SEARCH) postings\b", row[-1])]
+    engine.dispose()
+    # the open count at start, the misses, the closes of the unseen and the expired
+    assert len(statements) >= 5, statements
+    assert searches and all("source_id=?" in detail for detail in searches), searches
