@@ -306,6 +306,17 @@ class CloseSignal(Base):
     """An explicit close signal (404/410, "no longer accepting"), applied by reconcile."""
 
     __tablename__ = "close_signals"
+    __table_args__ = (
+        # the signals not applied yet: few, and reconcile reads them once per run it judges;
+        # every signal ever recorded stays in the table (it was scanned whole each time)
+        Index(
+            "ix_close_signals_pending",
+            "observed_at",
+            "id",
+            sqlite_where=text("applied_at IS NULL"),
+            postgresql_where=text("applied_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
