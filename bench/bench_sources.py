@@ -10,10 +10,12 @@ source's misses. All of that should cost per source what it costs with few sourc
 that reads every source's open postings to answer for one source makes the week quadratic.
 
 The benchmark crawls ``--sources`` boards and, in a second database, ``--scale`` times as many,
-for ``--weeks`` weeks with 10% of each board's postings replaced every week, and prints the
-milliseconds per source of the last week's crawl bookkeeping (run start and finish), storing
-and reconcile. The ratio of the large to the small database is the figure: about 1 means each
-source's cost does not grow with the number of sources. Record building is not timed.
+for ``--weeks`` weeks with 10% of each board's postings replaced every week. Before the last
+week each board gets ``--old-signals`` close signals that earlier reconciles applied, as a year
+of crawls leaves them. It prints the milliseconds per source of the last week's crawl
+bookkeeping (run start and finish), storing and reconcile. The ratio of the large to the small
+database is the figure: about 1 means each source's cost does not grow with the number of
+sources. Record building is not timed.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bench_upsert import private_schema
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from storage import ingest, schema
@@ -113,14 +116,33 @@ def crawl_week(url: str, boards: Boards, at: datetime) -> Week:
     return week
 
 
-def measure(url: str, sources: int, postings: int, weeks: int) -> Week:
-    """The last of ``weeks`` weekly crawls of ``sources`` boards, in a new database at ``url``."""
+# close signals that earlier reconciles applied (a posting page's 404, say), recorded a year
+# before the first crawl: ``per_board`` for each board (generated values only)
+_OLD_SIGNALS_SQL = """
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < :count)
+INSERT INTO close_signals (source_id, source_job_id, reason, observed_at, applied_at)
+SELECT s.id, 'old-' || n.i, 'http_gone', :at, :at FROM n JOIN sources s ON 1 = 1
+"""
+
+
+def add_old_signals(url: str, per_board: int) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(_OLD_SIGNALS_SQL), {"count": per_board, "at": T0 - timedelta(days=365)})
+    engine.dispose()
+
+
+def measure(url: str, sources: int, postings: int, weeks: int, old_signals: int) -> Week:
+    """The last of ``weeks`` weekly crawls of ``sources`` boards, in a new database at ``url``,
+    with ``old_signals`` applied close signals a board stored before the last week."""
     schema.upgrade(url)
     boards = Boards(sources, postings)
     week = Week()
     for n in range(weeks):
         if n:
             boards.churn()
+        if n == weeks - 1 and old_signals:
+            add_old_signals(url, old_signals)
         week = crawl_week(url, boards, T0 + timedelta(weeks=n))
     return week
 
@@ -131,6 +153,12 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=4, help="the large run's factor (default 4)")
     parser.add_argument("--postings", type=int, default=40, help="postings a board (default 40)")
     parser.add_argument("--weeks", type=int, default=4, help="weekly crawls (default 4)")
+    parser.add_argument(
+        "--old-signals",
+        type=int,
+        default=100,
+        help="close signals of earlier weeks, already applied, per board (default 100)",
+    )
     parser.add_argument(
         "--postgres",
         metavar="URL",
@@ -146,10 +174,11 @@ def main() -> None:
             else:
                 folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
                 url = f"sqlite:///{folder / 'b.db'}"
-            results.append(measure(url, size, args.postings, args.weeks))
+            results.append(measure(url, size, args.postings, args.weeks, args.old_signals))
     backend = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"{backend}, boards of {args.postings} postings (10% replaced weekly), "
-          f"week {args.weeks} of weekly crawls; milliseconds per board")  # fmt: skip
+    print(f"{backend}, boards of {args.postings} postings (10% replaced weekly) and "
+          f"{args.old_signals} applied close signals each, week {args.weeks} of weekly crawls; "
+          "milliseconds per board")  # fmt: skip
     print(f"  {'boards':>8} {'postings':>9} {'run start+finish':>17} {'store':>8} "
           f"{'reconcile':>10} {'closed':>7}")  # fmt: skip
     for size, week in zip(sizes, results, strict=True):
