@@ -4,13 +4,16 @@
     .venv/bin/python bench/bench_sources.py --postgres postgresql://postgres@127.0.0.1:5432/test
 
 An operator who follows company career APIs (an ATS board per company) has many sources of a
-few dozen postings each, crawled weekly. Per source, a crawl records its run (with the source's
-open count), stores its postings and finishes; reconcile then judges every run and counts each
-source's misses. All of that should cost per source what it costs with few sources: a statement
-that reads every source's open postings to answer for one source makes the week quadratic.
+few dozen postings each, crawled weekly, and a job board or two that copy some of them. Per
+source, a crawl records its run (with the source's open count), stores its postings and
+finishes; reconcile then judges every run, counts each source's misses and links the roles
+that span sources. All of that should cost per source what it costs with few sources: a
+statement that reads every source's open postings to answer for one source makes the week
+quadratic.
 
 The benchmark crawls ``--sources`` boards and, in a second database, ``--scale`` times as many,
-for ``--weeks`` weeks with 10% of each board's postings replaced every week. Before the last
+for ``--weeks`` weeks with 10% of each board's postings replaced every week, and a job board
+that lists a copy of a quarter of them (roles across two sources). Before the last
 week each board gets ``--old-signals`` close signals that earlier reconciles applied, as a year
 of crawls leaves them. It prints the milliseconds per source of the last week's crawl
 bookkeeping (run start and finish), storing and reconcile. The ratio of the large to the small
@@ -25,7 +28,7 @@ import random
 import tempfile
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -49,6 +52,7 @@ class Week:
     store: float = 0.0  # upsert_postings
     reconcile: float = 0.0
     closed: int = 0
+    linked: int = 0
 
 
 @dataclass
@@ -107,11 +111,26 @@ def crawl_week(url: str, boards: Boards, at: datetime) -> Week:
             t3 = time.perf_counter()
         week.runs += (t1 - t0) + (t3 - t2)
         week.store += t2 - t1
+    # a job board copying a quarter of every board's postings: roles that span two sources
+    copies = [
+        replace(record, source_job_id=f"{s}-{record.source_job_id}")
+        for s in range(boards.sources)
+        for record in boards.records(s)
+        if int(record.source_job_id) % 4 == 0
+    ]
+    with Session(engine) as session, session.begin():
+        run_id = ingest.start_crawl_run(session, "jobboard", kind="jsonld", observed_at=at)
+        for start in range(0, len(copies), 1000):
+            ingest.upsert_postings(session, run_id, copies[start : start + 1000])
+        ingest.finish_crawl_run(
+            session, run_id, finish_reason="finished", pages_fetched=1, pages_failed=0
+        )
     t0 = time.perf_counter()
     with Session(engine) as session, session.begin():
         report = reconcile(session)
     week.reconcile = time.perf_counter() - t0
     week.closed = report.closed_unseen
+    week.linked = report.postings_linked
     engine.dispose()
     return week
 
@@ -180,11 +199,11 @@ def main() -> None:
           f"{args.old_signals} applied close signals each, week {args.weeks} of weekly crawls; "
           "milliseconds per board")  # fmt: skip
     print(f"  {'boards':>8} {'postings':>9} {'run start+finish':>17} {'store':>8} "
-          f"{'reconcile':>10} {'closed':>7}")  # fmt: skip
+          f"{'reconcile':>10} {'closed':>7} {'linked':>7}")  # fmt: skip
     for size, week in zip(sizes, results, strict=True):
         print(f"  {size:>8,} {size * args.postings:>9,} {week.runs / size * 1000:>17.2f} "
               f"{week.store / size * 1000:>8.2f} {week.reconcile / size * 1000:>10.2f} "
-              f"{week.closed:>7,}")  # fmt: skip
+              f"{week.closed:>7,} {week.linked:>7,}")  # fmt: skip
     small, large = results
     ratios = {
         "run start+finish": (large.runs / sizes[1]) / (small.runs / sizes[0]),

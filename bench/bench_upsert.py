@@ -189,7 +189,7 @@ def baseline_rows(batch: list[PostingRecord]) -> list[tuple[object, ...]]:
         rows.append((
             1, r.source_job_id, r.url, r.title, r.title.lower(), 1, r.company_name, r.content_hash,
             "0" * 32, r.date_posted_raw, posted, None, None, r.location_raw, None, None, None,
-            None, None, None, r.country, when, when, 1, posted,
+            None, None, None, r.country, when, when, 1, 1, posted,
             None, None, "open", 0, None, 1, r.language, r.seniority, r.employment_type, r.remote,
             r.role_family, r.enrichment_version,
         ))  # fmt: skip

@@ -1,7 +1,8 @@
 """Re-enrich stored postings whose enrichment version is not the current one.
 
 Reads postings with the storage models in id order (keyset batches), runs the enricher, and
-rewrites each batch's enrichment columns, ``posting_locations`` and ``posting_skills`` in one
+rewrites each batch's enrichment columns, ``posting_locations`` and ``posting_skills``, and
+links the batch's roles across sources again (its cities may have changed), in one
 transaction per batch, so an interrupted run loses at most the batch in flight and a re-run
 continues where it stopped (finished postings carry the new version).
 """
@@ -17,6 +18,7 @@ from sqlalchemy import ColumnElement, Engine, delete, insert, or_, select, updat
 from sqlalchemy.orm import Session
 
 from enrichment import ENRICHMENT_VERSION, Enricher, Enrichment, PostingText, get_enricher
+from storage.dedup import link_canonical_postings
 from storage.models import Posting, PostingDescription, PostingLocation, PostingSkill, Skill
 
 
@@ -24,6 +26,7 @@ from storage.models import Posting, PostingDescription, PostingLocation, Posting
 class ReenrichStats:
     postings: int = 0
     batches: int = 0
+    linked: int = 0  # postings whose canonical posting changed (their cities may have)
 
 
 def _stale(version: str, everything: bool) -> ColumnElement[bool]:
@@ -88,6 +91,11 @@ def reenrich(
                                  company=r.company_name_raw, country=r.country) for r in rows]
             found = enricher.enrich_many(texts)
             _write_batch(session, rows, found, version)
+            # the cities and country that decide whether two sources list one role may have
+            # changed: reconcile only re-links around what crawls write
+            stats.linked += link_canonical_postings(
+                session.connection(), posting_ids=[row.id for row in rows]
+            )
             last_id = rows[-1].id
         stats.postings += len(rows)
         stats.batches += 1

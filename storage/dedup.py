@@ -15,9 +15,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Table, bindparam, func, select, update
+from sqlalchemy import Connection, Table, bindparam, func, or_, select, tuple_, update
 
 from storage import models
 from storage.companies import fold
@@ -34,6 +34,7 @@ postings = cast(Table, models.Posting.__table__)
 locations = cast(Table, models.PostingLocation.__table__)
 descriptions = cast(Table, models.PostingDescription.__table__)
 _WORD = re.compile(r"\w+")
+T = TypeVar("T")
 
 
 @dataclass
@@ -77,40 +78,88 @@ def same_role(a: _Candidate, b: _Candidate) -> bool:
     )
 
 
-def _chunks(items: Sequence[int]) -> Iterable[Sequence[int]]:
+_KEY = (postings.c.company_id, postings.c.title_normalized)
+# every key listed by more than one source: an index-only grouping of ix_postings_dedup
+_MULTI_SOURCE = (
+    select(*_KEY)
+    .where(postings.c.company_id.is_not(None), postings.c.title_normalized != "")
+    .group_by(*_KEY)
+    .having(func.count(func.distinct(postings.c.source_id)) > 1)
+)
+# the keys of up to this many written postings are checked a chunk of keys at a time; more,
+# in one pass over all keys
+_PROBED_KEYS = 20_000
+
+
+def _chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
 
 
-def _candidate_keys(conn: Connection, run_ids: Sequence[int] | None) -> set[tuple[int, str]]:
-    """(company, title) keys listed by more than one source, among what the runs saw.
+def _pairs(rows: Iterable[Any]) -> set[tuple[int, str]]:
+    return {(company, title) for company, title in rows}
 
-    The grouping is an index-only scan of ``ix_postings_dedup``; only keys of several
-    sources are then checked against the runs.
+
+def _candidate_keys(
+    conn: Connection, run_ids: Sequence[int] | None, posting_ids: Sequence[int] | None = None
+) -> set[tuple[int, str]]:
+    """(company, title) keys whose roles may need linking again.
+
+    With neither ``run_ids`` nor ``posting_ids``: every key listed by more than one source (an
+    index-only grouping of ``ix_postings_dedup``). Otherwise the keys of the postings those runs
+    wrote (``changed_run_id``: new, changed or reopened, not merely seen again), or of the
+    given postings, and of the postings linked to them (one may have left their key); among
+    those, the keys listed by several sources or holding a link to clear.
     """
-    multi_source = (
-        select(postings.c.company_id, postings.c.title_normalized)
-        .where(postings.c.company_id.is_not(None), postings.c.title_normalized != "")
-        .group_by(postings.c.company_id, postings.c.title_normalized)
-        .having(func.count(func.distinct(postings.c.source_id)) > 1)
+    if run_ids is None and posting_ids is None:
+        return _pairs(conn.execute(_MULTI_SOURCE))
+    if run_ids is not None:
+        written = [postings.c.changed_run_id.in_(chunk) for chunk in _chunks(list(run_ids))]
+    else:
+        written = [postings.c.id.in_(chunk) for chunk in _chunks(list(posting_ids or ()))]
+    written_count = sum(
+        conn.execute(select(func.count()).select_from(postings).where(where)).scalar_one()
+        for where in written
     )
-    if run_ids is None:
-        return {(company, title) for company, title in conn.execute(multi_source)}
-    keys = multi_source.subquery("keys")
-    member = postings.alias("member")
-    found: set[tuple[int, str]] = set()
-    for chunk in _chunks(list(run_ids)):
-        seen_by_runs = (
-            select(member.c.id)
-            .where(
-                member.c.company_id == keys.c.company_id,
-                member.c.title_normalized == keys.c.title_normalized,
-                member.c.last_seen_run_id.in_(chunk),
+    every: set[tuple[int, str]] | None = None
+    if written_count > _PROBED_KEYS:  # a first crawl: one pass over the index, not a probe each
+        linked_keys = select(*_KEY).where(postings.c.canonical_id.is_not(None)).distinct()
+        every = _pairs(conn.execute(_MULTI_SOURCE)) | _pairs(conn.execute(linked_keys))
+        if not every:
+            return set()  # one source so far, nothing linked: no role spans sources
+    linked = postings.alias("linked")
+    touched: set[tuple[int, str]] = set()
+    for where in written:
+        touched.update(_pairs(conn.execute(select(*_KEY).where(where).distinct())))
+        touched.update(
+            _pairs(
+                conn.execute(
+                    select(linked.c.company_id, linked.c.title_normalized)
+                    .where(linked.c.canonical_id.in_(select(postings.c.id).where(where)))
+                    .distinct()
+                )
             )
-            .exists()
         )
-        rows = conn.execute(select(keys.c.company_id, keys.c.title_normalized).where(seen_by_runs))
-        found.update((company, title) for company, title in rows)
+    touched = {(company, title) for company, title in touched if company is not None and title}
+    if every is not None:
+        return touched & every
+    found: set[tuple[int, str]] = set()
+    for chunk in _chunks(sorted(touched)):
+        found.update(
+            _pairs(
+                conn.execute(
+                    select(*_KEY)
+                    .where(tuple_(*_KEY).in_(chunk))
+                    .group_by(*_KEY)
+                    .having(
+                        or_(
+                            func.count(func.distinct(postings.c.source_id)) > 1,
+                            func.count(postings.c.canonical_id) > 0,
+                        )
+                    )
+                )
+            )
+        )
     return found
 
 
@@ -207,12 +256,18 @@ def _canonical_ids(group: list[_Candidate]) -> dict[int, int | None]:
     return wanted
 
 
-def link_canonical_postings(conn: Connection, run_ids: Sequence[int] | None = None) -> int:
-    """Link cross-source duplicates among postings seen by ``run_ids`` (None: all postings).
+def link_canonical_postings(
+    conn: Connection,
+    run_ids: Sequence[int] | None = None,
+    *,
+    posting_ids: Sequence[int] | None = None,
+) -> int:
+    """Link cross-source duplicates around the postings ``run_ids`` wrote, or around
+    ``posting_ids`` (re-enriched, say); with neither, among all postings.
 
     Returns how many postings had their ``canonical_id`` set, changed or cleared.
     """
-    keys = _candidate_keys(conn, run_ids)
+    keys = _candidate_keys(conn, run_ids, posting_ids)
     if not keys:
         return 0
     changes: list[dict[str, int | None]] = []

@@ -109,9 +109,9 @@ _POSTING_KEYS = (
     "company_name_raw", "content_hash", "observed_hash", "date_posted_raw", "date_posted",
     "valid_through_raw", "valid_through", "location_raw", "employment_type_raw",
     "seniority_raw", "salary_min", "salary_max", "salary_currency", "salary_period", "country",
-    "first_seen_at", "last_seen_at", "last_seen_run_id", "opened_at", "closed_at",
-    "close_reason", "status", "miss_count", "first_missed_at", "left_censored", "language",
-    "seniority", "employment_type", "remote", "role_family", "enrichment_version",
+    "first_seen_at", "last_seen_at", "last_seen_run_id", "changed_run_id", "opened_at",
+    "closed_at", "close_reason", "status", "miss_count", "first_missed_at", "left_censored",
+    "language", "seniority", "employment_type", "remote", "role_family", "enrichment_version",
 )  # fmt: skip
 _OPENED_AT = _POSTING_KEYS.index("opened_at")
 _JOB_ID = _POSTING_KEYS.index("source_job_id")
@@ -548,6 +548,7 @@ def _upsert_conflict(stmt: UpsertInsert) -> Insert:
         ),
         # seen: any miss streak ends, and a closed posting is reopened (the inserted row
         # holds the values of an open, never-missed posting: no per-statement constants)
+        changed_run_id=excluded.changed_run_id,
         miss_count=excluded.miss_count,
         first_missed_at=excluded.first_missed_at,
         status=excluded.status,
@@ -847,6 +848,7 @@ class _Statements:
             observed,  # first_seen_at (an update keeps the stored one)
             observed,  # last_seen_at
             ctx.run_id,  # last_seen_run_id
+            ctx.run_id,  # changed_run_id: this run writes the row
             dt(opened_at),
             None,  # closed_at: seen, hence open (a closed posting is reopened)
             None,  # close_reason

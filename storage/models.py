@@ -152,6 +152,9 @@ class Posting(Base):
         # also serves lookups by company_id alone (its leading column); source_id makes it
         # cover dedup's "listed by several sources" grouping
         Index("ix_postings_dedup", "company_id", "title_normalized", "source_id"),
+        # the postings a run wrote: where reconcile looks for roles to re-link. Run ids grow,
+        # so a crawl's inserts append to the end of the index
+        Index("ix_postings_changed_run", "changed_run_id"),
         # the postings in a miss streak: few, so reconcile finds those to close at once
         Index(
             "ix_postings_missed",
@@ -193,6 +196,10 @@ class Posting(Base):
     first_seen_at: Mapped[datetime] = mapped_column(DateTime)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime)
     last_seen_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    # the crawl run that last wrote the row (new, changed or reopened; not one that only saw it
+    # again): reconcile re-links roles around these alone. No foreign key: nothing but that
+    # lookup reads it, and the check would cost every insert
+    changed_run_id: Mapped[int | None] = mapped_column(Integer)
     opened_at: Mapped[datetime] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     close_reason: Mapped[str | None] = mapped_column(String(50))

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from storage import dedup, ingest, models
@@ -15,6 +15,7 @@ from storage.lifecycle import reconcile
 from storage.records import LocationRecord, PostingRecord
 
 T0 = datetime(2026, 3, 2, 9, 0)
+WEEK = timedelta(days=7)
 DESCRIPTION = (
     "We are looking for a machine learning engineer to design, train and ship models that "
     "rank millions of job postings every day. You will work with Python, PyTorch and SQL, "
@@ -224,3 +225,58 @@ def candidates(engine: Engine, job_ids: list[str]) -> list[Any]:
         rows = conn.execute(select(models.Posting.id, models.Posting.source_job_id)).all()
     by_job = {job: loaded[pid] for pid, job in rows}
     return [by_job[j] for j in job_ids]
+
+
+def test_reconcile_reloads_roles_only_around_postings_a_run_wrote(engine: Engine) -> None:
+    """A re-crawl that sees every posting unchanged writes none: reconcile then has no role to
+    compare again. (It reloaded and compared every cross-source group a run merely saw, each
+    week, whatever the size of the database.) An edited description does bring its role back."""
+    store(engine, "ats", T0, [posting("a1")])
+    store(engine, "board", T0, [posting("b1")])
+    reads: list[str] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "posting_descriptions" in statement and statement.lstrip().startswith("SELECT"):
+            reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", capture)
+    store(engine, "ats", T0 + WEEK, [posting("a1")])
+    store(engine, "board", T0 + WEEK, [posting("b1")])
+    unchanged = len(reads)
+    store(engine, "board", T0 + 2 * WEEK, [posting("b1", description_text=DESCRIPTION + " Now.")])
+    event.remove(engine, "before_cursor_execute", capture)
+    assert unchanged == 0
+    assert len(reads) > 0
+    assert links(engine) == {("ats", "a1"): None, ("board", "b1"): ("ats", "a1")}
+
+
+def test_a_posting_retitled_away_from_its_role_is_unlinked(engine: Engine) -> None:
+    """The job board renames its copy: it is no longer the ATS posting's role, even though no
+    other source lists its new title (a key of one source was never looked at)."""
+    store(engine, "ats", T0, [posting("a1")])
+    store(engine, "board", T0, [posting("b1")])
+    assert links(engine)[("board", "b1")] == ("ats", "a1")
+    store(engine, "board", T0 + WEEK, [posting("b1", title="Head of Machine Learning")])
+    assert links(engine) == {("ats", "a1"): None, ("board", "b1"): None}
+
+
+def test_re_enrichment_links_postings_whose_cities_now_match(engine: Engine) -> None:
+    """Re-enrichment rewrites cities, which decide whether two sources list one role; it
+    re-links what it rewrote (reconcile only looks at what crawls write)."""
+    from enrichment.types import Enrichment, LocationMatch
+    from jobtrends.reenrich import reenrich
+
+    store(engine, "ats", T0, [posting("a1")])
+    store(engine, "board", T0, [posting("b1", locations=[LocationRecord("Ghent", country="BE")])])
+    assert links(engine)[("board", "b1")] is None
+
+    class Brussels:  # every posting is in Brussels, says this enricher
+        def enrich_many(self, texts: Any, batch_size: int = 256) -> list[Enrichment]:
+            return [
+                Enrichment(language="en", locations=[LocationMatch("Brussels", None, "BE", "x")])
+                for _ in texts
+            ]
+
+    stats = reenrich(engine, enricher=Brussels(), everything=True)  # type: ignore[arg-type]
+    assert stats.postings == 2 and stats.linked == 1
+    assert links(engine)[("board", "b1")] == ("ats", "a1")

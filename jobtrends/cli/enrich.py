@@ -218,5 +218,6 @@ def register(app: typer.Typer) -> None:
             except Exception as exc:  # noqa: BLE001 - report, the finished batches are kept
                 raise fail(f"re-enrichment stopped: {exc}; finished batches are saved, "
                            "run again to continue", EXIT_FAILURE) from None
-        console.print(f"enriched {stats.postings} postings in {stats.batches} batches",
+        console.print(f"enriched {stats.postings} postings in {stats.batches} batches; "
+                      f"{stats.linked} re-linked to another canonical posting",
                       highlight=False)
