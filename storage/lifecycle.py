@@ -179,7 +179,7 @@ def reconcile(
     now = utcnow()
     report = ReconcileReport()
     params = _Params(k, max_error_rate, min_seen_share)
-    _abandon_overtaken_runs(conn, now, report)
+    abandoned = _abandon_overtaken_runs(conn, now, report)
     _rejudge_trailing_runs(conn, params, report)
 
     reconciled: list[int] = []
@@ -234,7 +234,8 @@ def reconcile(
                 events_table.c.crawl_run_id.in_(reconciled),
             )
         ).scalar_one()
-    report.postings_linked = link_canonical_postings(conn, reconciled)
+    # the postings a dead process wrote are not written again by the next crawl that sees them
+    report.postings_linked = link_canonical_postings(conn, reconciled + abandoned)
     return report
 
 
@@ -425,8 +426,9 @@ def _rejudge_trailing_runs(conn: Connection, params: _Params, report: ReconcileR
         report.runs_rejudged += 1
 
 
-def _abandon_overtaken_runs(conn: Connection, now: datetime, report: ReconcileReport) -> None:
-    """A run never finished while a later crawl of its source did: its process died."""
+def _abandon_overtaken_runs(conn: Connection, now: datetime, report: ReconcileReport) -> list[int]:
+    """A run never finished while a later crawl of its source did: its process died. Returns
+    the ids of the runs judged so here."""
     later = runs.alias("later")
     overtaken = conn.execute(
         select(runs.c.id, runs.c.observed_at, sources.c.name)
@@ -443,6 +445,7 @@ def _abandon_overtaken_runs(conn: Connection, now: datetime, report: ReconcileRe
             .exists(),
         )
     ).all()
+    abandoned: list[int] = []
     for run_id, observed_at, source in overtaken:
         detail = "incomplete: never finished, and a later crawl of its source did"
         done = conn.execute(
@@ -451,10 +454,12 @@ def _abandon_overtaken_runs(conn: Connection, now: datetime, report: ReconcileRe
             .values(status=models.RUN_INCOMPLETE, status_detail=detail, reconciled_at=now)
         )
         if done.rowcount == 1:
+            abandoned.append(run_id)
             report.runs_incomplete += 1
             report.verdicts.append(
                 RunVerdict(run_id, source, observed_at, models.RUN_INCOMPLETE, detail)
             )
+    return abandoned
 
 
 def _runs_ready(conn: Connection) -> list[Any]:

@@ -280,3 +280,14 @@ def test_re_enrichment_links_postings_whose_cities_now_match(engine: Engine) -> 
     stats = reenrich(engine, enricher=Brussels(), everything=True)  # type: ignore[arg-type]
     assert stats.postings == 2 and stats.linked == 1
     assert links(engine)[("board", "b1")] == ("ats", "a1")
+
+
+def test_postings_a_dead_crawl_wrote_are_linked_once_it_is_abandoned(engine: Engine) -> None:
+    """A crawl process dies after storing a posting; the next crawl sees it unchanged and does
+    not write it again, so reconcile links it when it gives up on the dead run."""
+    store(engine, "ats", T0, [posting("a1")])
+    with Session(engine) as session, session.begin():
+        run_id = ingest.start_crawl_run(session, "board", kind="x", observed_at=T0)
+        ingest.upsert_postings(session, run_id, [posting("b1")])  # and then the process dies
+    store(engine, "board", T0 + WEEK, [posting("b1")])
+    assert links(engine) == {("ats", "a1"): None, ("board", "b1"): ("ats", "a1")}
