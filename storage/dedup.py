@@ -86,9 +86,9 @@ _MULTI_SOURCE = (
     .group_by(*_KEY)
     .having(func.count(func.distinct(postings.c.source_id)) > 1)
 )
-# the keys of up to this many written postings are checked a chunk of keys at a time; more,
-# in one pass over all keys
-_PROBED_KEYS = 20_000
+# the keys of up to this many written postings are checked a chunk of keys at a time; those
+# of more (a first crawl), against one pass over all keys
+_PROBED_POSTINGS = 20_000
 
 
 def _chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:
@@ -97,6 +97,7 @@ def _chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:
 
 
 def _pairs(rows: Iterable[Any]) -> set[tuple[int, str]]:
+    """(company_id, title_normalized) of each row."""
     return {(company, title) for company, title in rows}
 
 
@@ -122,7 +123,7 @@ def _candidate_keys(
         for where in written
     )
     every: set[tuple[int, str]] | None = None
-    if written_count > _PROBED_KEYS:  # a first crawl: one pass over the index, not a probe each
+    if written_count > _PROBED_POSTINGS:  # one pass over the index, not a probe per key
         linked_keys = select(*_KEY).where(postings.c.canonical_id.is_not(None)).distinct()
         every = _pairs(conn.execute(_MULTI_SOURCE)) | _pairs(conn.execute(linked_keys))
         if not every:
