@@ -75,6 +75,9 @@ class Crawl:
     # second process sees again. The outcome must not depend on them.
     process_of: tuple[int, ...]
     seen_twice: frozenset[str]
+    # shared jobs this crawl's source lists under another title: the posting leaves the role
+    # until a crawl lists it under the shared title again
+    retitled: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,7 @@ histories = st.builds(
             ).map(tuple),
             process_of=st.tuples(*[st.integers(min_value=0, max_value=2)] * len(JOBS)),
             seen_twice=st.frozensets(st.sampled_from(JOBS), max_size=2),
+            retitled=st.frozensets(st.sampled_from(JOBS), max_size=1),
         ),
         min_size=1,
         max_size=12,
@@ -171,6 +175,7 @@ class Model:
         self.date_posted = history.date_posted
         self.valid_through = history.valid_through
         self.postings: dict[tuple[str, str], PostingState] = {}
+        self.titles: dict[tuple[str, str], str] = {}  # as the posting's last sighting gave it
         self.runs: list[RunState] = []
         self.confirmed = 0  # suspect drops confirmed
         self.closes: dict[str, int] = {}  # by reason
@@ -308,9 +313,13 @@ def replay(engine: Engine, history: History, rules: type[Model] = Model) -> Mode
             variants[key] = variants.get(key, 0) + (job in crawl.edited)
             posted = history.date_posted[key]
             through = history.valid_through[key]
+            title = f"Engineer {job}" if job in history.shared else f"{crawl.source} {job}"
+            if job in crawl.retitled:
+                title = f"Lead {title}"
+            model.titles[key] = title
             record = PostingRecord(
                 source_job_id=job,
-                title=f"Engineer {job}" if job in history.shared else f"{crawl.source} {job}",
+                title=title,
                 company_name="Acme Analytics",
                 description_text=f"Posting {job}, text version {variants[key]}.",
                 date_posted=posted,
@@ -402,13 +411,13 @@ def roles_stored(engine: Engine) -> set[frozenset[tuple[str, str]]]:
 
 
 def roles_expected(model: Model, history: History) -> set[frozenset[tuple[str, str]]]:
-    """A shared job is one role across the sources that list it (same company and title, no
-    city nor description to tell them apart); every other posting is a role of its own."""
+    """A shared job is one role across the sources that list it under its shared title (same
+    company and title, no city nor description to tell them apart), whatever titles they gave
+    it before; every other posting is a role of its own."""
     roles: dict[tuple[str, str], set[tuple[str, str]]] = {}
     for source, job in model.postings:
-        roles.setdefault(("*", job) if job in history.shared else (source, job), set()).add(
-            (source, job)
-        )
+        shared = job in history.shared and model.titles[source, job] == f"Engineer {job}"
+        roles.setdefault(("*", job) if shared else (source, job), set()).add((source, job))
     return {frozenset(role) for role in roles.values()}
 
 
@@ -500,6 +509,8 @@ def note_coverage(model: Model, history: History) -> None:
     roles = roles_expected(model, history)
     if any(len(role) > 1 for role in roles):
         event("a role listed by several sources")
+    if any(crawl.retitled & crawl.seen & history.shared for crawl in history.crawls):
+        event("a shared job listed under another title")
     if fill_expected(model, roles, model.runs[-1].at.date())[0] is not None:
         event("a time-to-fill median")
     if model.confirmed:
