@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Table, bindparam, func, or_, select, tuple_, update
@@ -44,8 +45,14 @@ class _Candidate:
     opened_at: datetime
     country: str | None
     canonical_id: int | None
-    shingles: frozenset[int] | None
+    description: str | None
     cities: frozenset[str]
+
+    @cached_property
+    def shingles(self) -> frozenset[int] | None:
+        """Taken when a posting of another source in the same place is compared with it: most
+        candidates (a source's earlier postings of the same title) never are."""
+        return shingles(self.description)
 
 
 def shingles(text: str | None) -> frozenset[int] | None:
@@ -166,8 +173,9 @@ def _candidate_keys(
 
 def _load_groups(conn: Connection, keys: set[tuple[int, str]]) -> list[list[_Candidate]]:
     rows_by_key: dict[tuple[int, str], list[_Candidate]] = defaultdict(list)
-    companies = sorted({company for company, _ in keys})
-    for chunk in _chunks(companies):
+    # by (company, title): by company alone, every posting a company ever listed (and its
+    # description) was read to compare the few keys in question
+    for key_chunk in _chunks(sorted(keys)):
         for row in conn.execute(
             select(
                 postings.c.id,
@@ -182,14 +190,12 @@ def _load_groups(conn: Connection, keys: set[tuple[int, str]]) -> list[list[_Can
             .select_from(
                 postings.outerjoin(descriptions, descriptions.c.posting_id == postings.c.id)
             )
-            .where(postings.c.company_id.in_(chunk))
+            .where(tuple_(*_KEY).in_(key_chunk))
         ):
-            key = (row.company_id, row.title_normalized)
-            if key in keys:
-                rows_by_key[key].append(
-                    _Candidate(row.id, row.source_id, row.opened_at, row.country,
-                               row.canonical_id, shingles(row.description_text), frozenset())
-                )  # fmt: skip
+            rows_by_key[row.company_id, row.title_normalized].append(
+                _Candidate(row.id, row.source_id, row.opened_at, row.country, row.canonical_id,
+                           row.description_text, frozenset())
+            )  # fmt: skip
     by_id = {c.id: c for group in rows_by_key.values() for c in group}
     cities: dict[int, set[str]] = defaultdict(set)
     for chunk in _chunks(sorted(by_id)):
