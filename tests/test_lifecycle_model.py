@@ -411,13 +411,13 @@ def roles_stored(engine: Engine) -> set[frozenset[tuple[str, str]]]:
 
 
 def roles_expected(model: Model, history: History) -> set[frozenset[tuple[str, str]]]:
-    """A shared job is one role across the sources that list it under its shared title (same
+    """A shared job is one role across the sources that list it under the same title now (same
     company and title, no city nor description to tell them apart), whatever titles they gave
     it before; every other posting is a role of its own."""
-    roles: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    roles: dict[tuple[str, ...], set[tuple[str, str]]] = {}
     for source, job in model.postings:
-        shared = job in history.shared and model.titles[source, job] == f"Engineer {job}"
-        roles.setdefault(("*", job) if shared else (source, job), set()).add((source, job))
+        role = ("*", job, model.titles[source, job]) if job in history.shared else (source, job)
+        roles.setdefault(role, set()).add((source, job))
     return {frozenset(role) for role in roles.values()}
 
 
