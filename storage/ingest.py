@@ -329,6 +329,18 @@ def _among(conn: Connection, column: Any, values: Sequence[Any]) -> ColumnElemen
     return column.in_(values)
 
 
+def _among_rows(conn: Connection, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL as a semi-join over ``unnest(array)``, for lookups in
+    tables whose statistics no one gathers during a crawl (companies, skills): once psycopg
+    prepares such a lookup (its fifth execution), PostgreSQL's generic plan for ``= ANY(array)``
+    compared every row with each value in turn: 200 ms a batch of 1,000 names at 5,000
+    companies, a quarter of a first crawl's time (tests/test_storage_ingest.py)."""
+    if conn.dialect.name == "postgresql":
+        array = bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+        return column.in_(select(func.unnest(array)))
+    return column.in_(values)
+
+
 @lru_cache(maxsize=16)
 def _marks(count: int) -> str:
     """``?, ?, ...``: the placeholders of an IN list of ``count`` bind parameters."""
@@ -907,15 +919,9 @@ def _company_ids(
                 tuple(keys),
             )
         else:
-            names = bindparam(None, keys, type_=postgresql.ARRAY(_companies.c.normalized_name.type))
-            # a semi-join over the names as rows, not "= ANY(array)": no statistics are kept
-            # for companies during a crawl, and once psycopg prepares the lookup (its fifth
-            # execution) PostgreSQL's generic plan for ANY compared every company with each
-            # name in turn: 200 ms a batch of 1,000 names at 5,000 companies, a quarter of a
-            # first crawl's time (tests/test_storage_ingest.py)
             result = conn.execute(
                 select(_companies.c.normalized_name, _companies.c.id).where(
-                    _companies.c.normalized_name.in_(select(func.unnest(names)))
+                    _among_rows(conn, _companies.c.normalized_name, keys)
                 )
             )
         return {key: company_id for key, company_id in _all_rows(result, sqlite)}
@@ -944,7 +950,7 @@ def _skill_ids(conn: Connection, categories: dict[str, str | None], known: dict[
         [{"name": name, "category": _clip(categories[name], 50)} for name in missing],
     )
     found = conn.execute(
-        select(_skills.c.name, _skills.c.id).where(_among(conn, _skills.c.name, missing))
+        select(_skills.c.name, _skills.c.id).where(_among_rows(conn, _skills.c.name, missing))
     )
     known.update((name, skill_id) for name, skill_id in found)
 

@@ -609,35 +609,51 @@ def test_postgresql_statistics_follow_a_growing_first_crawl(pg_url: str) -> None
         engine.dispose()
 
 
+def _look_up_companies(conn: Any, names: list[str]) -> dict[str, int]:
+    return ingest._company_ids(conn, [record("a", company_name=name) for name in names], {})
+
+
+def _look_up_skills(conn: Any, names: list[str]) -> dict[str, int]:
+    known: dict[str, int] = {}
+    ingest._skill_ids(conn, dict.fromkeys(names), known)
+    return known
+
+
 @pytest.mark.postgres
-def test_postgresql_company_lookup_compares_no_row_with_the_whole_batch(pg_url: str) -> None:
+@pytest.mark.parametrize(
+    ("table", "look_up"), [("companies", _look_up_companies), ("skills", _look_up_skills)]
+)
+def test_postgresql_lookups_compare_no_row_with_the_whole_batch(
+    pg_url: str, table: str, look_up: Any
+) -> None:
     """psycopg prepares a statement on its fifth execution, and PostgreSQL may then plan it once
-    for any parameters (a generic plan). For ``normalized_name = ANY($1)`` over companies, whose
-    statistics no one gathers during a crawl, that plan was a scan comparing every company with
+    for any parameters (a generic plan). For ``name = ANY($1)`` over companies or skills, whose
+    statistics no one gathers during a crawl, that plan was a scan comparing every row with
     each name of the batch in turn: about 200 ms per batch of 1,000 names at 5,000 companies,
-    a quarter of a first crawl's time. The lookup must not filter rows by the whole array."""
+    a quarter of a first crawl's time. The lookups must not filter rows by the whole array."""
     from storage.db import make_engine
     from storage.schema import upgrade
 
     upgrade(pg_url)
     engine = make_engine(pg_url)
-    names = [f"Company {i} Ltd." for i in range(2000)]
+    names = [f"Name {i} Ltd." for i in range(2000)]
     try:
         with engine.begin() as conn:
             conn.connection.driver_connection.prepare_threshold = 0  # prepare at once
             conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
-            created = ingest._company_ids(conn, [record("a", company_name=n) for n in names], {})
-            found = ingest._company_ids(conn, [record("a", company_name=n) for n in names], {})
+            created = look_up(conn, names)
+            found = look_up(conn, names)
             assert found == created and len(found) == len(names)
             (statement,) = conn.exec_driver_sql(
                 "SELECT name FROM pg_prepared_statements WHERE statement LIKE 'SELECT%%' "
-                "AND statement LIKE '%%FROM companies%%' AND statement NOT LIKE '%%pg_prepared%%'"
+                f"AND statement LIKE '%%FROM {table} %%' "  # test constants only
+                "AND statement NOT LIKE '%%pg_prepared%%'"
             ).scalars()
-            keys = "{" + ",".join(f'"{key}"' for key in list(found)[:100]) + "}"  # plain names
+            keys = ",".join(f'"{key}"' for key in list(found)[:100])  # plain names
             plan = "\n".join(
-                conn.exec_driver_sql(f"EXPLAIN EXECUTE {statement}('{keys}')").scalars()
+                conn.exec_driver_sql(f"EXPLAIN EXECUTE {statement}('{{{keys}}}')").scalars()
             )
-        assert "companies" in plan
+        assert table in plan
         assert "ANY" not in plan, plan
     finally:
         engine.dispose()
