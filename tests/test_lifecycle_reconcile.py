@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -550,6 +552,34 @@ def test_a_peer_of_a_complete_run_is_not_a_suspect(engine: Engine) -> None:
     assert got["c"] == got["d"] == ("closed", week(2), 2)
 
 
+@contextmanager
+def statements_run(engine: Engine, wanted: Callable[[str], bool]) -> Iterator[list[Any]]:
+    """The single statements (not executemany) run on ``engine`` inside the block that
+    ``wanted`` accepts, with their parameters."""
+    found: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if wanted(statement) and not args[-1]:
+            found.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        yield found
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+
+
+def plan_lines(engine: Engine, statements: list[Any], table: str) -> list[str]:
+    """The lines of SQLite's plans of ``statements`` that scan or search ``table``."""
+    with engine.connect() as conn:
+        return [
+            row[-1]
+            for statement, parameters in statements
+            for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            if re.match(rf"(SCAN|SEARCH) {table}\b", row[-1])
+        ]
+
+
 def test_a_sources_postings_are_found_by_source_not_among_every_open_posting(
     sqlite_url: str,
 ) -> None:
@@ -564,22 +594,10 @@ def test_a_sources_postings_are_found_by_source_not_among_every_open_posting(
             ids = ["a", "b"] if n == 0 else ["a"]
             crawl(engine, week(n), ids, source=source, can_relist=can_relist,
                   valid_through=week(1))  # fmt: skip
-    statements: list[tuple[str, Any]] = []
-
-    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        if "postings.source_id = ?" in statement and not args[-1]:  # not executemany
-            statements.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", capture)
-    crawl(engine, week(3), ["a"], source="acme")
-    crawl(engine, week(3), [], source="page", can_relist=False)
-    event.remove(engine, "before_cursor_execute", capture)
-
-    searches = []
-    with engine.connect() as conn:
-        for statement, parameters in statements:
-            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
-            searches += [row[-1] for row in plan if re.match(r"(SCAN|SEARCH) postings\b", row[-1])]
+    with statements_run(engine, lambda sql: "postings.source_id = ?" in sql) as statements:
+        crawl(engine, week(3), ["a"], source="acme")
+        crawl(engine, week(3), [], source="page", can_relist=False)
+    searches = plan_lines(engine, statements, "postings")
     engine.dispose()
     # the open count at start, the misses, the closes of the unseen and the expired
     assert len(statements) >= 5, statements
@@ -594,24 +612,14 @@ def test_reconcile_reads_pending_signals_without_scanning_applied_ones(sqlite_ur
     schema.upgrade(engine)
     crawl(engine, week(0), ["a", "b", "c"])
     crawl(engine, week(1), ["a", "b"], signals={"c": models.CLOSE_HTTP_GONE})
-    reads: list[tuple[str, Any]] = []
 
-    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        if "FROM close_signals" in statement and "applied_at IS NULL" in statement:
-            reads.append((statement, parameters))
+    def pending(sql: str) -> bool:
+        return "FROM close_signals" in sql and "applied_at IS NULL" in sql
 
-    event.listen(engine, "before_cursor_execute", capture)
-    report = crawl(engine, week(2), ["a"], signals={"b": models.CLOSE_HTTP_GONE})
-    event.remove(engine, "before_cursor_execute", capture)
+    with statements_run(engine, pending) as reads:
+        report = crawl(engine, week(2), ["a"], signals={"b": models.CLOSE_HTTP_GONE})
     assert report is not None and report.closed_by_signal == 1
-
-    with engine.connect() as conn:
-        plans = [
-            row[-1]
-            for statement, parameters in reads
-            for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
-            if re.match(r"(SCAN|SEARCH) close_signals\b", row[-1])
-        ]
+    plans = plan_lines(engine, reads, "close_signals")
     engine.dispose()
     assert len(reads) >= 2  # before the run (signals up to it) and after (all the rest)
     assert plans and all("ix_close_signals_pending" in plan for plan in plans), plans
