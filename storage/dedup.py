@@ -1,7 +1,9 @@
 """Roles, not rows: link the same job listed on several sources to one canonical posting.
 
 Two postings of different sources are the same role when they share the normalised company
-and normalised title, their cities overlap, and their descriptions are near-duplicates.
+and normalised title, their cities overlap, their descriptions are near-duplicates, and they
+were listed at about the same time (neither opened more than :data:`ROLE_GAP` after the other
+closed).
 A group never holds two postings of one source (that source lists two roles).
 The earliest-opened posting of a linked group is canonical (``canonical_id`` NULL); the others
 point to it. Candidates come from the ``(company_id, title_normalized)`` index, never from
@@ -14,7 +16,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, TypeVar, cast
 
@@ -29,6 +31,11 @@ DESCRIPTION_CONTAINMENT = 0.6
 SHINGLE_WORDS = 3
 # Fewer words than this is no description to compare: the company/title/city match decides.
 MIN_DESCRIPTION_WORDS = 8
+# A posting opened more than this long after another one closed is a new hiring, not a copy of
+# it: a job board re-listing a role months later joins the company's new posting of it, not the
+# long-closed one (which would then stay open until the copy closes, stretching time to fill).
+# Job boards copy late and drop late, so their copy may open a little after the original closed.
+ROLE_GAP = timedelta(days=30)
 _CHUNK = 500
 
 postings = cast(Table, models.Posting.__table__)
@@ -43,6 +50,7 @@ class _Candidate:
     id: int
     source_id: int
     opened_at: datetime
+    closed_at: datetime | None
     country: str | None
     canonical_id: int | None
     description: str | None
@@ -79,9 +87,19 @@ def same_place(a: _Candidate, b: _Candidate) -> bool:
     return a.country is None or b.country is None or a.country == b.country
 
 
+def same_time(a: _Candidate, b: _Candidate) -> bool:
+    """Each opened at most :data:`ROLE_GAP` after the other closed (an open one has not)."""
+    return (a.closed_at is None or b.opened_at <= a.closed_at + ROLE_GAP) and (
+        b.closed_at is None or a.opened_at <= b.closed_at + ROLE_GAP
+    )
+
+
 def same_role(a: _Candidate, b: _Candidate) -> bool:
     return (
-        a.source_id != b.source_id and same_place(a, b) and near_duplicate(a.shingles, b.shingles)
+        a.source_id != b.source_id
+        and same_time(a, b)
+        and same_place(a, b)
+        and near_duplicate(a.shingles, b.shingles)
     )
 
 
@@ -115,16 +133,14 @@ def _candidate_keys(
 
     With neither ``run_ids`` nor ``posting_ids``: every key listed by more than one source (an
     index-only grouping of ``ix_postings_dedup``). Otherwise the keys of the postings those runs
-    wrote (``changed_run_id``: new, changed or reopened, not merely seen again), or of the
+    wrote (``changed_run_id``: new, changed or reopened, not merely seen again) and of the
     given postings, and of the postings linked to them (one may have left their key); among
     those, the keys listed by several sources or holding a link to clear.
     """
     if run_ids is None and posting_ids is None:
         return _pairs(conn.execute(_MULTI_SOURCE))
-    if run_ids is not None:
-        written = [postings.c.changed_run_id.in_(chunk) for chunk in _chunks(list(run_ids))]
-    else:
-        written = [postings.c.id.in_(chunk) for chunk in _chunks(list(posting_ids or ()))]
+    written = [postings.c.changed_run_id.in_(chunk) for chunk in _chunks(list(run_ids or ()))]
+    written += [postings.c.id.in_(chunk) for chunk in _chunks(list(posting_ids or ()))]
     written_count = sum(
         conn.execute(select(func.count()).select_from(postings).where(where)).scalar_one()
         for where in written
@@ -183,6 +199,7 @@ def _load_groups(conn: Connection, keys: set[tuple[int, str]]) -> list[list[_Can
                 postings.c.company_id,
                 postings.c.title_normalized,
                 postings.c.opened_at,
+                postings.c.closed_at,
                 postings.c.country,
                 postings.c.canonical_id,
                 descriptions.c.description_text,
@@ -193,8 +210,8 @@ def _load_groups(conn: Connection, keys: set[tuple[int, str]]) -> list[list[_Can
             .where(tuple_(*_KEY).in_(key_chunk))
         ):
             rows_by_key[row.company_id, row.title_normalized].append(
-                _Candidate(row.id, row.source_id, row.opened_at, row.country, row.canonical_id,
-                           row.description_text, frozenset())
+                _Candidate(row.id, row.source_id, row.opened_at, row.closed_at, row.country,
+                           row.canonical_id, row.description_text, frozenset())
             )  # fmt: skip
     by_id = {c.id: c for group in rows_by_key.values() for c in group}
     cities: dict[int, set[str]] = defaultdict(set)
@@ -269,8 +286,8 @@ def link_canonical_postings(
     *,
     posting_ids: Sequence[int] | None = None,
 ) -> int:
-    """Link cross-source duplicates around the postings ``run_ids`` wrote, or around
-    ``posting_ids`` (re-enriched, say); with neither, among all postings.
+    """Link cross-source duplicates around the postings ``run_ids`` wrote and around
+    ``posting_ids`` (re-enriched or closed, say); with neither, among all postings.
 
     Returns how many postings had their ``canonical_id`` set, changed or cleared.
     """

@@ -18,6 +18,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    exists,
     func,
     literal,
     or_,
@@ -164,7 +165,8 @@ def reconcile(
     the suspect run is re-judged complete (its misses counted at its own time) before the
     confirming run is applied. Incomplete runs after a source's latest complete run are
     re-judged with the parameters given, so ``min_seen_share=0`` accepts an emptied board.
-    Canonical postings are linked for what the runs saw.
+    Canonical postings are linked again around the postings the runs wrote and the linked
+    postings this reconcile closed (a close can end the overlap in time that linked them).
     Writes through the session without committing; idempotent.
     """
     if k < 1:
@@ -179,6 +181,8 @@ def reconcile(
     now = utcnow()
     report = ReconcileReport()
     params = _Params(k, max_error_rate, min_seen_share)
+    # closes write events: those after this one are this reconcile's
+    last_event = conn.execute(select(func.max(events_table.c.id))).scalar() or 0
     abandoned = _abandon_overtaken_runs(conn, now, report)
     _rejudge_trailing_runs(conn, params, report)
 
@@ -235,8 +239,29 @@ def reconcile(
             )
         ).scalar_one()
     # the postings a dead process wrote are not written again by the next crawl that sees them
-    report.postings_linked = link_canonical_postings(conn, reconciled + abandoned)
+    report.postings_linked = link_canonical_postings(
+        conn, reconciled + abandoned, posting_ids=_linked_closed_since(conn, last_event)
+    )
     return report
+
+
+def _linked_closed_since(conn: Connection, last_event: int) -> list[int]:
+    """The postings closed after event ``last_event`` that are linked to or from another."""
+    closed = select(events_table.c.posting_id).where(
+        events_table.c.id > last_event, events_table.c.kind == models.EVENT_CLOSED
+    )
+    member = postings.alias("member")
+    return list(
+        conn.execute(
+            select(postings.c.id).where(
+                postings.c.id.in_(closed),
+                or_(
+                    postings.c.canonical_id.is_not(None),
+                    exists().where(member.c.canonical_id == postings.c.id),
+                ),
+            )
+        ).scalars()
+    )
 
 
 @dataclass(frozen=True)

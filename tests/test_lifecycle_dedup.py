@@ -291,3 +291,61 @@ def test_postings_a_dead_crawl_wrote_are_linked_once_it_is_abandoned(engine: Eng
         ingest.upsert_postings(session, run_id, [posting("b1")])  # and then the process dies
     store(engine, "board", T0 + WEEK, [posting("b1")])
     assert links(engine) == {("ats", "a1"): None, ("board", "b1"): ("ats", "a1")}
+
+
+FILLERS = [posting(f"f{i}", title=f"Sales Manager {i}") for i in range(3)]  # other roles
+
+
+def close_by_signal(engine: Engine, source: str, job_id: str, at: datetime) -> None:
+    """A crawl of ``source`` at ``at`` that sees the fillers and a 410 for ``job_id``."""
+    with Session(engine) as session, session.begin():
+        run_id = ingest.start_crawl_run(session, source, kind="x", observed_at=at)
+        ingest.upsert_postings(session, run_id, FILLERS)
+        ingest.record_close_signal(session, run_id, job_id, models.CLOSE_HTTP_GONE)
+        ingest.finish_crawl_run(
+            session, run_id, finish_reason="finished", pages_fetched=1, pages_failed=0
+        )
+        reconcile(session)
+
+
+@pytest.mark.parametrize("days", [dedup.ROLE_GAP.days, dedup.ROLE_GAP.days + 1])
+def test_a_copy_listed_after_the_role_closed_joins_it_only_within_the_gap(
+    engine: Engine, days: int
+) -> None:
+    """Job boards copy late: a copy first listed up to ROLE_GAP after the company's posting
+    closed is still that role; one listed later is a new hiring."""
+    store(engine, "ats", T0, [posting("a1"), *FILLERS])
+    close_by_signal(engine, "ats", "a1", T0 + WEEK)
+    store(engine, "board", T0 + WEEK + timedelta(days=days), [posting("b1")])
+    linked = days <= dedup.ROLE_GAP.days
+    assert links(engine)[("board", "b1")] == (("ats", "a1") if linked else None)
+
+
+def test_a_role_listed_again_months_later_is_a_new_role_with_its_copies(engine: Engine) -> None:
+    """The company posts the same text again in the autumn and a job board copies it. The copy
+    matches both company postings equally; it belongs to the new one, and the spring role stays
+    closed (joining the spring one would keep that role open for months)."""
+    store(engine, "ats", T0, [posting("a1"), *FILLERS])
+    close_by_signal(engine, "ats", "a1", T0 + WEEK)
+    autumn = T0 + 26 * WEEK
+    store(engine, "ats", autumn, [posting("a2"), *FILLERS])
+    store(engine, "board", autumn + timedelta(days=2), [posting("b1")])
+    assert links(engine) == {
+        ("ats", "a1"): None,
+        ("ats", "a2"): None,
+        ("board", "b1"): ("ats", "a2"),
+        **{("ats", f"f{i}"): None for i in range(3)},
+    }
+
+
+def test_a_close_that_ends_the_overlap_in_time_unlinks_the_copy(engine: Engine) -> None:
+    """The company's posting is missed once, then its board goes uncrawled for two months; a
+    copy listed then joins the still-open posting. When the board is crawled again, the posting
+    closes at its first miss, two months before the copy opened: the copy is a role of its own
+    (no crawl wrote either posting, so only the close can tell reconcile to look again)."""
+    store(engine, "ats", T0, [posting("a1"), *FILLERS])
+    store(engine, "ats", T0 + WEEK, FILLERS)  # a1 missed once (k=2)
+    store(engine, "board", T0 + 9 * WEEK, [posting("b1")])
+    assert links(engine)[("board", "b1")] == ("ats", "a1")
+    store(engine, "ats", T0 + 10 * WEEK, FILLERS)  # a1 closes at T0 + WEEK
+    assert links(engine)[("board", "b1")] is None

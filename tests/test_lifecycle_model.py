@@ -7,7 +7,8 @@ interrupted, or with too many failed requests, sometimes carrying explicit close
 stored by one to three crawler processes sharing the run (some postings seen by two). Postings
 have random ``datePosted`` and ``validThrough`` values (absent, plausible, too old, in the
 future, before the previous crawl), and some jobs are listed by every source under one title
-(one role); K is 1, 2 or 3. Each history is replayed through the real ingest and reconcile
+(one role, unless a source lists the job more than 30 days after another's posting of it
+closed); K is 1, 2 or 3. Each history is replayed through the real ingest and reconcile
 (after every crawl, as ``jobtrends crawl`` does), and through :class:`Model`, the rules of
 docs/lifecycle.md written out again, plainly, for this test. Every posting's lifecycle columns,
 every event (kind, time, crawl), every run verdict, the roles (postings grouped by canonical
@@ -34,6 +35,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from storage import ingest, models
+from storage.dedup import ROLE_GAP
 from storage.lifecycle import reconcile
 from storage.records import PostingRecord
 from storage.trends import TrendFilter, time_to_fill, weekly_flow
@@ -410,15 +412,38 @@ def roles_stored(engine: Engine) -> set[frozenset[tuple[str, str]]]:
     return {frozenset(role) for role in roles.values()}
 
 
+def listed_together(a: PostingState, b: PostingState) -> bool:
+    """Each opened at most ROLE_GAP after the other closed (an open posting has not)."""
+    return all(
+        first.closed_at is None or second.opened_at <= first.closed_at + ROLE_GAP
+        for first, second in ((a, b), (b, a))
+    )
+
+
 def roles_expected(model: Model, history: History) -> set[frozenset[tuple[str, str]]]:
     """A shared job is one role across the sources that list it under the same title now (same
     company and title, no city nor description to tell them apart), whatever titles they gave
-    it before; every other posting is a role of its own."""
-    roles: dict[tuple[str, ...], set[tuple[str, str]]] = {}
+    it before, and that listed it at about the same time: postings chained by
+    :func:`listed_together`. Every other posting is a role of its own."""
+    same_title: dict[tuple[str, ...], list[tuple[str, str]]] = {}
     for source, job in model.postings:
-        role = ("*", job, model.titles[source, job]) if job in history.shared else (source, job)
-        roles.setdefault(role, set()).add((source, job))
-    return {frozenset(role) for role in roles.values()}
+        title = ("*", job, model.titles[source, job]) if job in history.shared else (source, job)
+        same_title.setdefault(title, []).append((source, job))
+    roles: set[frozenset[tuple[str, str]]] = set()
+    for keys in same_title.values():
+        unplaced = list(keys)
+        while unplaced:
+            role = [unplaced.pop()]
+            for key in role:  # grows as it goes: the postings chained to the role's
+                chained = [
+                    other
+                    for other in unplaced
+                    if listed_together(model.postings[key], model.postings[other])
+                ]
+                role += chained
+                unplaced = [other for other in unplaced if other not in chained]
+            roles.add(frozenset(role))
+    return roles
 
 
 def weeks_expected(
@@ -511,6 +536,11 @@ def note_coverage(model: Model, history: History) -> None:
         event("a role listed by several sources")
     if any(crawl.retitled & crawl.seen & history.shared for crawl in history.crawls):
         event("a shared job listed under another title")
+    shared_titles = [
+        {model.titles[key] for key in role} for role in roles if min(role)[1] in history.shared
+    ]
+    if any(shared_titles.count(title) > 1 for title in shared_titles):
+        event("a shared job listed again after a gap: two roles of one title")
     if fill_expected(model, roles, model.runs[-1].at.date())[0] is not None:
         event("a time-to-fill median")
     if model.confirmed:
