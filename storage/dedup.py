@@ -228,14 +228,26 @@ def _load_groups(conn: Connection, keys: set[tuple[int, str]]) -> list[list[_Can
     return list(rows_by_key.values())
 
 
-def _match_strength(a: _Candidate, b: _Candidate) -> tuple[float, int]:
+def _time_apart(a: _Candidate, b: _Candidate) -> float:
+    """Seconds between one posting's close and the other's opening; 0 when both were open at
+    once (an open posting has not closed)."""
+    gaps = [
+        (second.opened_at - first.closed_at).total_seconds()
+        for first, second in ((a, b), (b, a))
+        if first.closed_at is not None
+    ]
+    return max([0.0, *gaps])
+
+
+def _match_strength(a: _Candidate, b: _Candidate) -> tuple[float, int, float]:
     """How strongly two matching postings agree: description containment (0 when either has
-    none to compare), then whether they share a city rather than only a country."""
+    none to compare), then whether they share a city rather than only a country, then how
+    close in time they were listed (minus :func:`_time_apart`)."""
     if a.shingles is None or b.shingles is None:
         containment = 0.0
     else:
         containment = len(a.shingles & b.shingles) / min(len(a.shingles), len(b.shingles))
-    return containment, int(bool(a.cities & b.cities))
+    return containment, int(bool(a.cities & b.cities)), -_time_apart(a, b)
 
 
 def _canonical_ids(group: list[_Candidate]) -> dict[int, int | None]:
@@ -256,13 +268,13 @@ def _canonical_ids(group: list[_Candidate]) -> dict[int, int | None]:
         return x
 
     ordered = sorted(group, key=lambda c: (c.opened_at, c.id))
-    pairs: list[tuple[tuple[float, int], int, int, _Candidate, _Candidate]] = []
+    pairs: list[tuple[tuple[float, int, float], int, int, _Candidate, _Candidate]] = []
     for i, a in enumerate(ordered):
         for j in range(i + 1, len(ordered)):
             b = ordered[j]
             if same_role(a, b):
                 pairs.append((_match_strength(a, b), i, j, a, b))
-    pairs.sort(key=lambda p: (-p[0][0], -p[0][1], p[1], p[2]))
+    pairs.sort(key=lambda p: (-p[0][0], -p[0][1], -p[0][2], p[1], p[2]))
     for _, _, _, a, b in pairs:
         ra, rb = root(a.id), root(b.id)
         if ra == rb or source_sets[ra] & source_sets[rb]:

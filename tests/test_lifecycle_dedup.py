@@ -349,3 +349,17 @@ def test_a_close_that_ends_the_overlap_in_time_unlinks_the_copy(engine: Engine) 
     assert links(engine)[("board", "b1")] == ("ats", "a1")
     store(engine, "ats", T0 + 10 * WEEK, FILLERS)  # a1 closes at T0 + WEEK
     assert links(engine)[("board", "b1")] is None
+
+
+def test_a_copy_joins_the_posting_open_with_it_rather_than_one_closed_days_before(
+    engine: Engine,
+) -> None:
+    """The company closes its posting and posts the same text again two days later; a job
+    board copies it the day after. The copy matches both within the gap and equally well by
+    text and city: it joins the posting open with it, so that the closed one's role closes."""
+    store(engine, "ats", T0, [posting("a1"), *FILLERS])
+    close_by_signal(engine, "ats", "a1", T0 + WEEK)
+    store(engine, "ats", T0 + WEEK + timedelta(days=2), [posting("a2"), *FILLERS])
+    store(engine, "board", T0 + WEEK + timedelta(days=3), [posting("b1")])
+    assert links(engine)[("board", "b1")] == ("ats", "a2")
+    assert links(engine)[("ats", "a1")] is None
