@@ -29,13 +29,12 @@ from operator import attrgetter
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from storage import ingest, models
-from storage.dedup import ROLE_GAP
 from storage.lifecycle import reconcile
 from storage.records import PostingRecord
 from storage.trends import TrendFilter, time_to_fill, weekly_flow
@@ -53,6 +52,8 @@ ENDINGS = {
     "interrupted": ("shutdown", 3, 0),
 }
 SIGNAL_REASONS = (models.CLOSE_HTTP_GONE, models.CLOSE_NOT_ACCEPTING, models.CLOSE_EXPIRED)
+# two postings are one role only if neither opened more than this after the other closed
+ROLE_GAP = timedelta(days=30)  # docs/lifecycle.md, roles rule 5
 
 _EXAMPLES = os.environ.get("JOBTRENDS_LIFECYCLE_EXAMPLES")
 HISTORY_SETTINGS = settings(
@@ -575,8 +576,32 @@ def empty(engine: Engine) -> None:
                 conn.execute(table.delete())
 
 
+def _crawl(source: str, gap_hours: int, seen: str) -> Crawl:
+    """A clean crawl by one process."""
+    one = (0,) * len(JOBS)
+    return Crawl(source, gap_hours, frozenset(seen), frozenset(), "clean", (), one, frozenset())
+
+
+# A shared job the ATS and the job board list together and close, then a one-off page lists
+# it 40 days later: two roles of one title (random histories rarely reach so long a gap).
+RELISTED_AFTER_THE_GAP = History(
+    k=1,
+    date_posted={(s, j): None for s in SOURCES for j in JOBS},
+    valid_through={(s, j): None for s in SOURCES for j in JOBS},
+    shared=frozenset("A"),
+    crawls=[
+        _crawl("ats", 1, "ABCD"),
+        _crawl("board", 1, "A"),
+        _crawl("ats", 24, "BCD"),
+        _crawl("board", 24, "EF"),
+        _crawl("page", 40 * 24, "A"),
+    ],
+)
+
+
 @HISTORY_SETTINGS
 @given(history=histories)
+@example(history=RELISTED_AFTER_THE_GAP)
 def test_random_histories_follow_the_lifecycle_rules(
     migrated_engine: Engine, history: History
 ) -> None:
