@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from typing import Any
 
@@ -11,33 +12,47 @@ from storage.records import LocationRecord, PostingRecord, SkillRecord
 
 logger = logging.getLogger(__name__)
 
+# C0 control characters but tab and line breaks, and DEL: junk in scraped text, and PostgreSQL
+# cannot store NUL at all (psycopg refuses the whole batch of postings). The ones Python counts
+# as whitespace (vertical tab, form feed, the separators) become a space, so words stay apart.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACES = frozenset("\x0b\x0c\x1c\x1d\x1e\x1f")
+
+
+def plain(value: str | None) -> str | None:
+    """``value`` without control characters (tabs and line breaks kept)."""
+    if not value or not _CONTROLS.search(value):
+        return value
+    return _CONTROLS.sub(lambda found: " " if found.group() in _SPACES else "", value)
+
 
 def to_record(item: JobPostingItem) -> PostingRecord:
-    """The storage record of an item, before enrichment."""
+    """The storage record of an item, before enrichment; its text :func:`plain`."""
     salary = item.salary
     return PostingRecord(
-        source_job_id=item.source_job_id,
-        title=item.title,
-        url=item.url,
-        company_name=item.company_name,
-        description_text=item.description_text,
-        date_posted_raw=item.date_posted_raw,
+        source_job_id=plain(item.source_job_id) or item.source_job_id,
+        title=plain(item.title) or "",
+        url=plain(item.url),
+        company_name=plain(item.company_name),
+        description_text=plain(item.description_text),
+        date_posted_raw=plain(item.date_posted_raw),
         date_posted=item.date_posted,
-        valid_through_raw=item.valid_through_raw,
+        valid_through_raw=plain(item.valid_through_raw),
         valid_through=item.valid_through,
-        location_raw=item.location_raw,
-        employment_type_raw=item.employment_type_raw,
-        seniority_raw=item.seniority_raw,
+        location_raw=plain(item.location_raw),
+        employment_type_raw=plain(item.employment_type_raw),
+        seniority_raw=plain(item.seniority_raw),
         salary_min=salary.min if salary else None,
         salary_max=salary.max if salary else None,
-        salary_currency=salary.currency if salary else None,
-        salary_period=salary.period if salary else None,
-        country=item.country,
-        remote=item.remote,
-        language=item.language,
-        locations=[LocationRecord(city=loc.city, region=loc.region, country=loc.country,
-                                  raw=loc.raw) for loc in item.locations],
-    )
+        salary_currency=plain(salary.currency) if salary else None,
+        salary_period=plain(salary.period) if salary else None,
+        country=plain(item.country),
+        remote=plain(item.remote),
+        language=plain(item.language),
+        locations=[LocationRecord(city=plain(loc.city), region=plain(loc.region),
+                                  country=plain(loc.country), raw=plain(loc.raw))
+                   for loc in item.locations],
+    )  # fmt: skip
 
 
 class EnrichmentHook:

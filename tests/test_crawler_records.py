@@ -1,10 +1,17 @@
-"""From items to records: where a posting's places come from once it is enriched."""
+"""From items to records: clean text, and where a posting's places come from once it is enriched."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import datetime
 
-from crawler.records import EnrichmentHook
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from crawler.items import JobPostingItem, Location
+from crawler.records import EnrichmentHook, plain, to_record
+from storage.ingest import start_crawl_run, upsert_postings
+from storage.models import Posting
 from storage.records import LocationRecord, PostingRecord
 
 
@@ -30,3 +37,32 @@ def test_enriched_places_use_the_gazetteer_name(raw: str, structured: list[Locat
     record = _record(raw, structured)
     assert EnrichmentHook().apply([record], {}) == 1
     assert [(loc.city, loc.country) for loc in record.locations] == expected
+
+
+def _item_with_controls() -> JobPostingItem:
+    """Scraped text carrying control characters, as some JSON APIs send them."""
+    return JobPostingItem(
+        source="acme", source_job_id="42\x00", title="Data\x00 Engineer\x07",
+        company_name="Acme\x0bAnalytics", description_text="Line one\x00.\n\tLine two\x1b.",
+        location_raw="Gent\x00", locations=[Location(city="Gent\x00", country="BE")],
+    )  # fmt: skip
+
+
+def test_records_carry_no_control_characters_but_tabs_and_line_breaks() -> None:
+    record = to_record(_item_with_controls())
+    assert (record.source_job_id, record.title) == ("42", "Data Engineer")
+    assert record.company_name == "Acme Analytics"
+    assert record.description_text == "Line one.\n\tLine two."
+    assert (record.location_raw, record.locations[0].city) == ("Gent", "Gent")
+    assert plain("plain text") == "plain text" and plain(None) is None
+
+
+def test_a_posting_scraped_with_a_nul_byte_is_stored(migrated_engine: Engine) -> None:
+    """PostgreSQL cannot store NUL in text: psycopg refused the whole batch, so one such posting
+    lost its 999 neighbours from the crawl (and failed the run)."""
+    with Session(migrated_engine) as session, session.begin():
+        run_id = start_crawl_run(session, "acme", kind="x", observed_at=datetime(2026, 3, 2))
+        upsert_postings(session, run_id, [to_record(_item_with_controls())])
+    with migrated_engine.connect() as conn:
+        stored = conn.execute(select(Posting.source_job_id, Posting.title)).all()
+    assert [tuple(row) for row in stored] == [("42", "Data Engineer")]
