@@ -15,15 +15,25 @@ logger = logging.getLogger(__name__)
 # C0 control characters but tab and line breaks, and DEL: junk in scraped text, and PostgreSQL
 # cannot store NUL at all (psycopg refuses the whole batch of postings). The ones Python counts
 # as whitespace (vertical tab, form feed, the separators) become a space, so words stay apart.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Lone surrogates (a JSON API's broken "\ud83d" escape) cannot be encoded as UTF-8 at all, on
+# any backend: they become U+FFFD, the replacement character.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _SPACES = frozenset("\x0b\x0c\x1c\x1d\x1e\x1f")
 
 
+def _replacement(found: re.Match[str]) -> str:
+    char = found.group()
+    if char in _SPACES:
+        return " "
+    return "\ufffd" if "\ud800" <= char <= "\udfff" else ""
+
+
 def plain(value: str | None) -> str | None:
-    """``value`` without control characters (tabs and line breaks kept)."""
-    if not value or not _CONTROLS.search(value):
+    """``value`` without control characters (tabs and line breaks kept) and with lone
+    surrogates replaced (U+FFFD): text every backend stores."""
+    if not value or not _UNSTORABLE.search(value):
         return value
-    return _CONTROLS.sub(lambda found: " " if found.group() in _SPACES else "", value)
+    return _UNSTORABLE.sub(_replacement, value)
 
 
 def to_record(item: JobPostingItem) -> PostingRecord:

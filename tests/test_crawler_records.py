@@ -40,10 +40,10 @@ def test_enriched_places_use_the_gazetteer_name(raw: str, structured: list[Locat
 
 
 def _item_with_controls() -> JobPostingItem:
-    """Scraped text carrying control characters, as some JSON APIs send them."""
+    """Scraped text carrying control characters and a lone surrogate, as some JSON APIs send."""
     return JobPostingItem(
         source="acme", source_job_id="42\x00", title="Data\x00 Engineer\x07",
-        company_name="Acme\x0bAnalytics", description_text="Line one\x00.\n\tLine two\x1b.",
+        company_name="Acme\x0bAnalytics", description_text="Line one\x00.\n\tLine two\x1b \ud83d.",
         location_raw="Gent\x00", locations=[Location(city="Gent\x00", country="BE")],
     )  # fmt: skip
 
@@ -52,14 +52,15 @@ def test_records_carry_no_control_characters_but_tabs_and_line_breaks() -> None:
     record = to_record(_item_with_controls())
     assert (record.source_job_id, record.title) == ("42", "Data Engineer")
     assert record.company_name == "Acme Analytics"
-    assert record.description_text == "Line one.\n\tLine two."
+    assert record.description_text == "Line one.\n\tLine two \ufffd."
     assert (record.location_raw, record.locations[0].city) == ("Gent", "Gent")
     assert plain("plain text") == "plain text" and plain(None) is None
 
 
-def test_a_posting_scraped_with_a_nul_byte_is_stored(migrated_engine: Engine) -> None:
-    """PostgreSQL cannot store NUL in text: psycopg refused the whole batch, so one such posting
-    lost its 999 neighbours from the crawl (and failed the run)."""
+def test_a_posting_scraped_with_unstorable_characters_is_stored(migrated_engine: Engine) -> None:
+    """PostgreSQL cannot store NUL in text, and no backend can encode a lone surrogate: the
+    driver refused the whole batch, so one such posting lost its 999 neighbours from the crawl
+    (and failed the run)."""
     with Session(migrated_engine) as session, session.begin():
         run_id = start_crawl_run(session, "acme", kind="x", observed_at=datetime(2026, 3, 2))
         upsert_postings(session, run_id, [to_record(_item_with_controls())])
