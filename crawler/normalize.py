@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -105,11 +106,13 @@ def first_text(values: object) -> str | None:
 
 
 def to_float(value: object) -> float | None:
-    """A number from ``50000``, ``"50000"``, ``"50,000.50"`` or ``"50.000"``; else ``None``."""
+    """A number from ``50000``, ``"50000"``, ``"50,000.50"`` or ``"50.000"``; else ``None``
+    (also for NaN and infinities, which Python's JSON parser accepts: they are no amount)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value)
+        number = float(value)
+        return number if math.isfinite(number) else None
     if not isinstance(value, str):
         return None
     text = re.sub(r"[^\d.,]", "", value)

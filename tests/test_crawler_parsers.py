@@ -82,7 +82,8 @@ def test_parse_datetime(value: object, expected: datetime | None) -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [(50000, 50000.0), ("50,000", 50000.0), ("50.000", 50000.0), ("4.500,50", 4500.5),
-     ("€ 60 000", 60000.0), ("12.5", 12.5), ("n/a", None), (True, None)],
+     ("€ 60 000", 60000.0), ("12.5", 12.5), ("n/a", None), (True, None),
+     (float("nan"), None), (float("inf"), None)],
 )
 def test_to_float(value: object, expected: float | None) -> None:
     assert to_float(value) == expected
