@@ -70,6 +70,7 @@ class ReconcileReport:
     signals_applied: int = 0
     postings_linked: int = 0  # canonical links set or changed
     verdicts: list[RunVerdict] = field(default_factory=list)
+    closed_ids: list[int] = field(default_factory=list, repr=False)  # the postings closed
 
     @property
     def postings_closed(self) -> int:
@@ -181,8 +182,6 @@ def reconcile(
     now = utcnow()
     report = ReconcileReport()
     params = _Params(k, max_error_rate, min_seen_share)
-    # closes write events: those after this one are this reconcile's
-    last_event = conn.execute(select(func.max(events_table.c.id))).scalar() or 0
     abandoned = _abandon_overtaken_runs(conn, now, report)
     _rejudge_trailing_runs(conn, params, report)
 
@@ -240,28 +239,31 @@ def reconcile(
         ).scalar_one()
     # the postings a dead process wrote are not written again by the next crawl that sees them
     report.postings_linked = link_canonical_postings(
-        conn, reconciled + abandoned, posting_ids=_linked_closed_since(conn, last_event)
+        conn, reconciled + abandoned, posting_ids=_linked(conn, report.closed_ids)
     )
     return report
 
 
-def _linked_closed_since(conn: Connection, last_event: int) -> list[int]:
-    """The postings closed after event ``last_event`` that are linked to or from another."""
-    closed = select(events_table.c.posting_id).where(
-        events_table.c.id > last_event, events_table.c.kind == models.EVENT_CLOSED
-    )
+def _linked(conn: Connection, posting_ids: list[int]) -> list[int]:
+    """Those of ``posting_ids`` that are linked to or from another posting."""
     member = postings.alias("member")
-    return list(
-        conn.execute(
-            select(postings.c.id).where(
-                postings.c.id.in_(closed),
-                or_(
-                    postings.c.canonical_id.is_not(None),
-                    exists().where(member.c.canonical_id == postings.c.id),
-                ),
-            )
-        ).scalars()
-    )
+    found: list[int] = []
+    for start in range(0, len(posting_ids), _ID_CHUNK):
+        found.extend(
+            conn.execute(
+                select(postings.c.id).where(
+                    postings.c.id.in_(posting_ids[start : start + _ID_CHUNK]),
+                    or_(
+                        postings.c.canonical_id.is_not(None),
+                        exists().where(member.c.canonical_id == postings.c.id),
+                    ),
+                )
+            ).scalars()
+        )
+    return found
+
+
+_ID_CHUNK = 500  # ids bound in one IN list
 
 
 @dataclass(frozen=True)
@@ -555,8 +557,16 @@ def _open_before(conn: Connection, run: Any) -> int:
     return count
 
 
-def _close(conn: Connection, run_id: int, where: Any, closed_at: Any, reason: str) -> int:
-    """Close the open postings matching ``where`` at ``closed_at``, with one event each."""
+def _close(
+    conn: Connection,
+    report: ReconcileReport,
+    run_id: int,
+    where: Any,
+    closed_at: Any,
+    reason: str,
+) -> int:
+    """Close the open postings matching ``where`` at ``closed_at``, with one event each; add
+    them to ``report.closed_ids`` and return how many."""
     where = and_(postings.c.status == models.POSTING_OPEN, where)
     conn.execute(
         events_table.insert().from_select(
@@ -574,8 +584,11 @@ def _close(conn: Connection, run_id: int, where: Any, closed_at: Any, reason: st
         update(postings)
         .where(where)
         .values(status=models.POSTING_CLOSED, closed_at=closed_at, close_reason=reason)
+        .returning(postings.c.id)
     )
-    return int(result.rowcount)
+    closed = result.scalars().all()
+    report.closed_ids.extend(closed)
+    return len(closed)
 
 
 def _count_misses_and_close(
@@ -603,6 +616,7 @@ def _count_misses_and_close(
     report.postings_missed += int(missed.rowcount)
     report.closed_unseen += _close(
         conn,
+        report,
         run_id,
         # first_missed_at is set with the first miss: the condition lets ix_postings_missed
         # find the few postings in a miss streak instead of scanning every open one
@@ -622,6 +636,7 @@ def _close_expired(
     """validThrough passed, on a source that cannot list postings again, and not seen since."""
     report.closed_expired += _close(
         conn,
+        report,
         run_id,
         and_(
             postings.c.source_id == source_id,
@@ -706,6 +721,7 @@ def _apply_close_signals(
                 for c in closes.values()
             ],
         )  # fmt: skip
+        report.closed_ids.extend(closes)
         report.closed_by_signal += sum(
             1 for c in closes.values() if c["b_reason"] != models.CLOSE_EXPIRED
         )
