@@ -87,11 +87,20 @@ def same_place(a: _Candidate, b: _Candidate) -> bool:
     return a.country is None or b.country is None or a.country == b.country
 
 
+def time_apart(a: _Candidate, b: _Candidate) -> timedelta:
+    """How long after one posting closed the other opened; zero when both were open at once
+    (an open posting has not closed)."""
+    gaps = [
+        second.opened_at - first.closed_at
+        for first, second in ((a, b), (b, a))
+        if first.closed_at is not None
+    ]
+    return max([timedelta(0), *gaps])
+
+
 def same_time(a: _Candidate, b: _Candidate) -> bool:
-    """Each opened at most :data:`ROLE_GAP` after the other closed (an open one has not)."""
-    return (a.closed_at is None or b.opened_at <= a.closed_at + ROLE_GAP) and (
-        b.closed_at is None or a.opened_at <= b.closed_at + ROLE_GAP
-    )
+    """Each opened at most :data:`ROLE_GAP` after the other closed."""
+    return time_apart(a, b) <= ROLE_GAP
 
 
 def same_role(a: _Candidate, b: _Candidate) -> bool:
@@ -228,26 +237,15 @@ def _load_groups(conn: Connection, keys: set[tuple[int, str]]) -> list[list[_Can
     return list(rows_by_key.values())
 
 
-def _time_apart(a: _Candidate, b: _Candidate) -> float:
-    """Seconds between one posting's close and the other's opening; 0 when both were open at
-    once (an open posting has not closed)."""
-    gaps = [
-        (second.opened_at - first.closed_at).total_seconds()
-        for first, second in ((a, b), (b, a))
-        if first.closed_at is not None
-    ]
-    return max([0.0, *gaps])
-
-
 def _match_strength(a: _Candidate, b: _Candidate) -> tuple[float, int, float]:
     """How strongly two matching postings agree: description containment (0 when either has
     none to compare), then whether they share a city rather than only a country, then how
-    close in time they were listed (minus :func:`_time_apart`)."""
+    close in time they were listed (minus :func:`time_apart`, in seconds)."""
     if a.shingles is None or b.shingles is None:
         containment = 0.0
     else:
         containment = len(a.shingles & b.shingles) / min(len(a.shingles), len(b.shingles))
-    return containment, int(bool(a.cities & b.cities)), -_time_apart(a, b)
+    return containment, int(bool(a.cities & b.cities)), -time_apart(a, b).total_seconds()
 
 
 def _canonical_ids(group: list[_Candidate]) -> dict[int, int | None]:
