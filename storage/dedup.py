@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Table, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import Connection, Table, bindparam, exists, func, or_, select, tuple_, update
 
 from storage import models
 from storage.companies import fold
@@ -192,6 +192,25 @@ def _candidate_keys(
                     )
                 )
             )
+        )
+    return found
+
+
+def linked_among(conn: Connection, posting_ids: Sequence[int]) -> list[int]:
+    """Those of ``posting_ids`` that are linked to or from another posting."""
+    member = postings.alias("member")
+    found: list[int] = []
+    for chunk in _chunks(posting_ids):
+        found.extend(
+            conn.execute(
+                select(postings.c.id).where(
+                    postings.c.id.in_(chunk),
+                    or_(
+                        postings.c.canonical_id.is_not(None),
+                        exists().where(member.c.canonical_id == postings.c.id),
+                    ),
+                )
+            ).scalars()
         )
     return found
 

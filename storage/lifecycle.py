@@ -18,7 +18,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    exists,
     func,
     literal,
     or_,
@@ -29,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from storage import models
-from storage.dedup import link_canonical_postings
+from storage.dedup import link_canonical_postings, linked_among
 from storage.ingest import utcnow
 
 postings = cast(Table, models.Posting.__table__)
@@ -239,31 +238,9 @@ def reconcile(
         ).scalar_one()
     # the postings a dead process wrote are not written again by the next crawl that sees them
     report.postings_linked = link_canonical_postings(
-        conn, reconciled + abandoned, posting_ids=_linked(conn, report.closed_ids)
+        conn, reconciled + abandoned, posting_ids=linked_among(conn, report.closed_ids)
     )
     return report
-
-
-def _linked(conn: Connection, posting_ids: list[int]) -> list[int]:
-    """Those of ``posting_ids`` that are linked to or from another posting."""
-    member = postings.alias("member")
-    found: list[int] = []
-    for start in range(0, len(posting_ids), _ID_CHUNK):
-        found.extend(
-            conn.execute(
-                select(postings.c.id).where(
-                    postings.c.id.in_(posting_ids[start : start + _ID_CHUNK]),
-                    or_(
-                        postings.c.canonical_id.is_not(None),
-                        exists().where(member.c.canonical_id == postings.c.id),
-                    ),
-                )
-            ).scalars()
-        )
-    return found
-
-
-_ID_CHUNK = 500  # ids bound in one IN list
 
 
 @dataclass(frozen=True)
