@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawler.crawlrun import CrawlRunRecorder, RunFigures, finish_reason
 from crawler.items import JobPostingItem, PostingGoneItem
 from crawler.observed import observed_at
-from crawler.records import EnrichmentHook, plain, to_record
+from crawler.records import EnrichmentHook, plain_job_id, to_record
 from storage import schema
 from storage.db import default_database_url, make_engine, make_session_factory
 from storage.ingest import known_content_hashes, record_close_signal, upsert_postings
@@ -131,7 +131,7 @@ class StoragePipeline:
                 stats.inc_value("jobtrends/stored", len(records))
                 stats.inc_value("jobtrends/inserted", result.inserted)
             for signal in gone:
-                job_id = plain(signal.source_job_id) or signal.source_job_id  # as to_record
+                job_id = plain_job_id(signal.source_job_id)
                 record_close_signal(session, self.recorder.run_id, job_id, signal.reason)
             stats.inc_value("jobtrends/close_signals", len(gone))
 

@@ -36,11 +36,17 @@ def plain(value: str | None) -> str | None:
     return _UNSTORABLE.sub(_replacement, value)
 
 
+def plain_job_id(job_id: str) -> str:
+    """A source's job id as records and close signals store it: :func:`plain`, unless nothing
+    would be left."""
+    return plain(job_id) or job_id
+
+
 def to_record(item: JobPostingItem) -> PostingRecord:
     """The storage record of an item, before enrichment; its text :func:`plain`."""
     salary = item.salary
     return PostingRecord(
-        source_job_id=plain(item.source_job_id) or item.source_job_id,
+        source_job_id=plain_job_id(item.source_job_id),
         title=plain(item.title) or "",
         url=plain(item.url),
         company_name=plain(item.company_name),
