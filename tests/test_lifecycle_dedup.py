@@ -40,10 +40,19 @@ def posting(job_id: str, **overrides: Any) -> PostingRecord:
     return PostingRecord(source_job_id=job_id, **values)
 
 
-def store(engine: Engine, source: str, observed_at: datetime, records: list[PostingRecord]) -> None:
+def store(
+    engine: Engine,
+    source: str,
+    observed_at: datetime,
+    records: list[PostingRecord],
+    gone: tuple[str, ...] = (),
+) -> None:
+    """A finished crawl of ``source`` that lists ``records`` and answers 410 for ``gone``."""
     with Session(engine) as session, session.begin():
         run_id = ingest.start_crawl_run(session, source, kind="x", observed_at=observed_at)
         ingest.upsert_postings(session, run_id, records)
+        for job_id in gone:
+            ingest.record_close_signal(session, run_id, job_id, models.CLOSE_HTTP_GONE)
         ingest.finish_crawl_run(
             session, run_id, finish_reason="finished", pages_fetched=1, pages_failed=0
         )
@@ -296,18 +305,6 @@ def test_postings_a_dead_crawl_wrote_are_linked_once_it_is_abandoned(engine: Eng
 FILLERS = [posting(f"f{i}", title=f"Sales Manager {i}") for i in range(3)]  # other roles
 
 
-def close_by_signal(engine: Engine, source: str, job_id: str, at: datetime) -> None:
-    """A crawl of ``source`` at ``at`` that sees the fillers and a 410 for ``job_id``."""
-    with Session(engine) as session, session.begin():
-        run_id = ingest.start_crawl_run(session, source, kind="x", observed_at=at)
-        ingest.upsert_postings(session, run_id, FILLERS)
-        ingest.record_close_signal(session, run_id, job_id, models.CLOSE_HTTP_GONE)
-        ingest.finish_crawl_run(
-            session, run_id, finish_reason="finished", pages_fetched=1, pages_failed=0
-        )
-        reconcile(session)
-
-
 @pytest.mark.parametrize("days", [dedup.ROLE_GAP.days, dedup.ROLE_GAP.days + 1])
 def test_a_copy_listed_after_the_role_closed_joins_it_only_within_the_gap(
     engine: Engine, days: int
@@ -315,7 +312,7 @@ def test_a_copy_listed_after_the_role_closed_joins_it_only_within_the_gap(
     """Job boards copy late: a copy first listed up to ROLE_GAP after the company's posting
     closed is still that role; one listed later is a new hiring."""
     store(engine, "ats", T0, [posting("a1"), *FILLERS])
-    close_by_signal(engine, "ats", "a1", T0 + WEEK)
+    store(engine, "ats", T0 + WEEK, FILLERS, gone=("a1",))
     store(engine, "board", T0 + WEEK + timedelta(days=days), [posting("b1")])
     linked = days <= dedup.ROLE_GAP.days
     assert links(engine)[("board", "b1")] == (("ats", "a1") if linked else None)
@@ -326,7 +323,7 @@ def test_a_role_listed_again_months_later_is_a_new_role_with_its_copies(engine: 
     matches both company postings equally; it belongs to the new one, and the spring role stays
     closed (joining the spring one would keep that role open for months)."""
     store(engine, "ats", T0, [posting("a1"), *FILLERS])
-    close_by_signal(engine, "ats", "a1", T0 + WEEK)
+    store(engine, "ats", T0 + WEEK, FILLERS, gone=("a1",))
     autumn = T0 + 26 * WEEK
     store(engine, "ats", autumn, [posting("a2"), *FILLERS])
     store(engine, "board", autumn + timedelta(days=2), [posting("b1")])
@@ -358,7 +355,7 @@ def test_a_copy_joins_the_posting_open_with_it_rather_than_one_closed_days_befor
     board copies it the day after. The copy matches both within the gap and equally well by
     text and city: it joins the posting open with it, so that the closed one's role closes."""
     store(engine, "ats", T0, [posting("a1"), *FILLERS])
-    close_by_signal(engine, "ats", "a1", T0 + WEEK)
+    store(engine, "ats", T0 + WEEK, FILLERS, gone=("a1",))
     store(engine, "ats", T0 + WEEK + timedelta(days=2), [posting("a2"), *FILLERS])
     store(engine, "board", T0 + WEEK + timedelta(days=3), [posting("b1")])
     assert links(engine)[("board", "b1")] == ("ats", "a2")
