@@ -72,7 +72,8 @@ class CrawlRunRecorder:
         with self.sessions.begin() as session:
             return start_crawl_run(session, self.source.name, kind=self.source.kind,
                                    observed_at=self.observed_at, country=self.source.country,
-                                   can_relist=self.source.can_relist)
+                                   can_relist=self.source.can_relist,
+                                   first_party=self.source.first_party)
 
     @property
     def _key(self) -> str:

@@ -33,6 +33,7 @@ class KindSpec:
     optional: tuple[str, ...] = ()
     base_url: str | None = None  # may contain {company}/{board}/... placeholders
     can_relist: bool = True
+    first_party: bool = True  # the employer's own listing (ATS board), not a job board's copy
 
 
 KINDS: dict[str, KindSpec] = {
@@ -49,10 +50,12 @@ KINDS: dict[str, KindSpec] = {
         (),
         ("start_urls", "sitemap_urls", "sitemap_follow", "posting_url_pattern", "link_selector",
          "next_page_selector", "max_pages"),
+        first_party=False,  # job boards, unless the entry says it is a company's career site
     ),
 }
 COMMON_KEYS = ("name", "kind", "enabled", "country", "company_name", "language", "base_url",
-               "can_relist", "download_delay", "concurrency", "retry_times", "download_timeout")
+               "can_relist", "first_party", "download_delay", "concurrency", "retry_times",
+               "download_timeout")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -81,6 +84,7 @@ class SourceConfig:
     language: str | None = None
     base_url: str | None = None
     can_relist: bool = True
+    first_party: bool = True
     download_delay: float | None = None
     concurrency: int | None = None
     retry_times: int | None = None
@@ -206,9 +210,10 @@ def _validate(table: dict[str, Any], path: Path | str, text: str, line: int | No
                                                                                 country)):
         raise error("country", f"'country' must be an ISO 3166-1 alpha-2 code like \"BE\"; "
                     f"got {country!r}")
-    for key, kinds in (("enabled", bool), ("can_relist", bool), ("download_delay", (int, float)),
-                       ("download_timeout", (int, float)), ("concurrency", int),
-                       ("retry_times", int), ("company_name", str), ("language", str)):
+    for key, kinds in (("enabled", bool), ("can_relist", bool), ("first_party", bool),
+                       ("download_delay", (int, float)), ("download_timeout", (int, float)),
+                       ("concurrency", int), ("retry_times", int), ("company_name", str),
+                       ("language", str)):
         value = table.get(key)
         if value is not None and (not isinstance(value, kinds) or (
                 isinstance(value, bool) and kinds is not bool)):
@@ -223,6 +228,7 @@ def _validate(table: dict[str, Any], path: Path | str, text: str, line: int | No
         company_name=table.get("company_name"), language=table.get("language"),
         base_url=base_url,
         can_relist=table.get("can_relist", spec.can_relist),
+        first_party=table.get("first_party", spec.first_party),
         download_delay=_float(table.get("download_delay")),
         concurrency=table.get("concurrency"), retry_times=table.get("retry_times"),
         download_timeout=_float(table.get("download_timeout")), line=line,

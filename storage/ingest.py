@@ -358,17 +358,19 @@ def start_crawl_run(
     observed_at: datetime,
     country: str | None = None,
     can_relist: bool = True,
+    first_party: bool = True,
 ) -> int:
     """Record the start of a crawl of ``source_name`` observed at ``observed_at``; return its id.
 
-    The source is created on first use (its kind, country and ``can_relist`` follow the latest
-    call). Raises :class:`ObservationOrderError` when ``observed_at`` is older than the source's
-    latest crawl run; an equal time is allowed (several processes sharing one crawl).
+    The source is created on first use (its kind, country, ``can_relist`` and ``first_party``
+    follow the latest call). Raises :class:`ObservationOrderError` when ``observed_at`` is older
+    than the source's latest crawl run; an equal time is allowed (several processes sharing one
+    crawl).
     """
     observed = as_naive_utc(observed_at)
     assert observed is not None
     conn = session.connection()
-    values: dict[str, Any] = {"kind": kind, "can_relist": can_relist}
+    values: dict[str, Any] = {"kind": kind, "can_relist": can_relist, "first_party": first_party}
     if country is not None:
         values["country"] = country_code(country)
         if values["country"] is None:

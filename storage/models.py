@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -68,6 +69,9 @@ class Source(Base):
     # whether the source lists all its open postings (ATS boards, sitemaps); a source that cannot
     # list them again (a one-off page) only closes postings through explicit signals / validThrough
     can_relist: Mapped[bool] = mapped_column(Boolean, default=True)
+    # whether the source is the employer's own listing (its ATS board, its career site) rather
+    # than a job board copying it: a role's own postings decide when it closes (lifecycle.md)
+    first_party: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     crawl_runs: Mapped[list[CrawlRun]] = relationship(back_populates="source")

@@ -2,7 +2,7 @@
 
 These are the *current* view definitions. The database gets them through migrations
 (``storage/migrations/versions/0002_analyst_views.py`` and any later one that changes a view,
-such as ``0005_posting_descriptions.py``),
+such as ``0005_posting_descriptions.py`` and ``0009_first_party_sources.py``),
 which carry their own copy of the SQL as it was at their revision; :func:`view_definitions`
 must always equal what the newest view migration creates (a test checks it). Columns are
 documented in ``docs/views.md``.
@@ -99,7 +99,8 @@ FROM postings p
 JOIN sources s ON s.id = p.source_id
 LEFT JOIN companies c ON c.id = p.company_id
 LEFT JOIN posting_descriptions d ON d.posting_id = p.id""",
-        # One row per role (canonical posting): lifecycle folded over its linked postings.
+        # One row per role (canonical posting): lifecycle folded over its linked postings; the
+        # postings of first-party sources decide the close when the role has any (lifecycle.md).
         "v_roles": """
 SELECT x.role_id, x.title, x.company, x.company_id, x.role_family, x.seniority,
        x.employment_type, x.remote, x.country, x.postings, x.opened_at, x.closed_at,
@@ -112,8 +113,14 @@ FROM (
          r.company_id, r.role_family, r.seniority, r.employment_type, r.remote, r.country,
          1 + COALESCE(g.n, 0) AS postings,
          CASE WHEN g.opened_at < r.opened_at THEN g.opened_at ELSE r.opened_at END AS opened_at,
-         CASE WHEN r.closed_at IS NULL THEN NULL
-              WHEN g.role_id IS NULL THEN r.closed_at
+         CASE WHEN g.role_id IS NULL THEN r.closed_at
+              WHEN rs.first_party AND r.closed_at IS NULL THEN NULL
+              WHEN g.n_first_party_closed < g.n_first_party THEN NULL
+              WHEN rs.first_party AND g.first_party_closed_at > r.closed_at
+                THEN g.first_party_closed_at
+              WHEN rs.first_party THEN r.closed_at
+              WHEN g.n_first_party > 0 THEN g.first_party_closed_at
+              WHEN r.closed_at IS NULL THEN NULL
               WHEN g.n_closed < g.n THEN NULL
               WHEN g.closed_at > r.closed_at THEN g.closed_at
               ELSE r.closed_at END AS closed_at,
@@ -126,11 +133,16 @@ FROM (
   LEFT JOIN (
     SELECT m.canonical_id AS role_id, COUNT(*) AS n, COUNT(m.closed_at) AS n_closed,
            MIN(m.opened_at) AS opened_at, MAX(m.closed_at) AS closed_at,
-           MIN(CASE WHEN m.left_censored THEN m.opened_at END) AS censored_opened_at
+           MIN(CASE WHEN m.left_censored THEN m.opened_at END) AS censored_opened_at,
+           SUM(CASE WHEN ms.first_party THEN 1 ELSE 0 END) AS n_first_party,
+           COUNT(CASE WHEN ms.first_party THEN m.closed_at END) AS n_first_party_closed,
+           MAX(CASE WHEN ms.first_party THEN m.closed_at END) AS first_party_closed_at
     FROM postings m
+    JOIN sources ms ON ms.id = m.source_id
     WHERE m.canonical_id IS NOT NULL
     GROUP BY m.canonical_id
   ) g ON g.role_id = r.id
+  JOIN sources rs ON rs.id = r.source_id
   LEFT JOIN companies c ON c.id = r.company_id
   WHERE r.canonical_id IS NULL
 ) x""",

@@ -8,7 +8,8 @@ stored by one to three crawler processes sharing the run (some postings seen by 
 have random ``datePosted`` and ``validThrough`` values (absent, plausible, too old, in the
 future, before the previous crawl), and some jobs are listed by every source under one title
 (one role, unless a source lists the job more than 30 days after another's posting of it
-closed); K is 1, 2 or 3. Each history is replayed through the real ingest and reconcile
+closed; the job board's copy does not keep a role open once the first-party postings closed);
+K is 1, 2 or 3. Each history is replayed through the real ingest and reconcile
 (after every crawl, as ``jobtrends crawl`` does), and through :class:`Model`, the rules of
 docs/lifecycle.md written out again, plainly, for this test. Every posting's lifecycle columns,
 every event (kind, time, crawl), every run verdict, the roles (postings grouped by canonical
@@ -42,6 +43,9 @@ from storage.trends import TrendFilter, time_to_fill, weekly_flow
 T0 = datetime(2026, 1, 5, 6)
 SOURCES = ("ats", "board", "page")
 RELISTS = {"ats": True, "board": True, "page": False}  # "page": a one-off page (can_relist)
+# the employer's own listings (first_party): the ATS and the company's one-off page; the job
+# board's copies do not keep a role open once these closed
+FIRST_PARTY = {"ats": True, "board": False, "page": True}
 JOBS = tuple("ABCDEFGH")
 # how a crawl ends: (finish reason, pages fetched, pages failed). 1 failure in 20 requests is
 # under the 10% limit, 1 in 10 is not (the limit is exclusive).
@@ -341,6 +345,7 @@ def replay(engine: Engine, history: History, rules: type[Model] = Model) -> Mode
                 kind="test",
                 observed_at=at,
                 can_relist=RELISTS[crawl.source],
+                first_party=FIRST_PARTY[crawl.source],
             )
             assert run_id == index + 1
         for process in sorted(stores):
@@ -447,12 +452,19 @@ def roles_expected(model: Model, history: History) -> set[frozenset[tuple[str, s
     return roles
 
 
+def role_closed_at(model: Model, role: frozenset[tuple[str, str]]) -> datetime | None:
+    """When a role closed (None while open): at the latest close once all its postings are
+    closed, counting only its first-party postings when it has any."""
+    own = [key for key in role if FIRST_PARTY[key[0]]] or list(role)
+    closes = [model.postings[key].closed_at for key in own]
+    return None if None in closes else max(c for c in closes if c is not None)
+
+
 def weeks_expected(
     model: Model, roles: set[frozenset[tuple[str, str]]], until: date
 ) -> list[tuple[int, int, int]]:
     """The model's weekly flow of roles: a role opens at its earliest opening (left-censored
-    when a left-censored posting opened then) and closes at its latest close once all its
-    postings are closed."""
+    when a left-censored posting opened then) and closes at :func:`role_closed_at`."""
     counts = [[0, 0, 0] for _ in range((until - T0.date()).days // 7 + 1)]
 
     def week(at: datetime) -> list[int]:
@@ -463,9 +475,9 @@ def weeks_expected(
         opened = min(p.opened_at for p in postings)
         if not any(p.left_censored for p in postings if p.opened_at == opened):
             week(opened)[0] += 1
-        closes = [p.closed_at for p in postings]
-        if all(closes):
-            week(max(c for c in closes if c is not None))[1] += 1
+        closed = role_closed_at(model, role)
+        if closed is not None:
+            week(closed)[1] += 1
     for run in model.runs:
         if run.status == models.RUN_COMPLETE:
             week(run.at)[2] += 1
@@ -491,9 +503,9 @@ def fill_expected(
         opened = min(p.opened_at for p in postings)
         if any(p.left_censored for p in postings if p.opened_at == opened):
             continue
-        closes = [p.closed_at for p in postings if p.closed_at is not None]
-        if len(closes) == len(postings):
-            durations.append(((max(closes).date() - opened.date()).days, True))
+        closed = role_closed_at(model, role)
+        if closed is not None:
+            durations.append(((closed.date() - opened.date()).days, True))
         else:
             durations.append(((until - opened.date()).days, False))
     survival = Fraction(1)
@@ -542,6 +554,13 @@ def note_coverage(model: Model, history: History) -> None:
     ]
     if any(shared_titles.count(title) > 1 for title in shared_titles):
         event("a shared job listed again after a gap: two roles of one title")
+    for role in roles:
+        closed = role_closed_at(model, role)
+        copies = [model.postings[key].closed_at for key in role if not FIRST_PARTY[key[0]]]
+        if closed is not None and len(copies) < len(role) and any(
+            copy is None or copy > closed for copy in copies
+        ):
+            event("a job board copy listed after its role closed")
     if fill_expected(model, roles, model.runs[-1].at.date())[0] is not None:
         event("a time-to-fill median")
     if model.confirmed:
@@ -599,9 +618,30 @@ RELISTED_AFTER_THE_GAP = History(
 )
 
 
+# The ATS and the job board list a shared job; the ATS closes it (K=1) and the board keeps its
+# copy for two more weeks: the role closes with the ATS posting.
+STALE_BOARD_COPY = History(
+    k=1,
+    date_posted={(s, j): None for s in SOURCES for j in JOBS},
+    valid_through={(s, j): None for s in SOURCES for j in JOBS},
+    shared=frozenset("A"),
+    crawls=[
+        _crawl("ats", 1, "B"),
+        _crawl("board", 1, "C"),
+        _crawl("ats", 24, "AB"),
+        _crawl("board", 1, "AC"),
+        _crawl("ats", 7 * 24, "B"),
+        _crawl("board", 1, "AC"),
+        _crawl("board", 7 * 24, "AC"),
+        _crawl("ats", 1, "B"),
+    ],
+)
+
+
 @HISTORY_SETTINGS
 @given(history=histories)
 @example(history=RELISTED_AFTER_THE_GAP)
+@example(history=STALE_BOARD_COPY)
 def test_random_histories_follow_the_lifecycle_rules(
     migrated_engine: Engine, history: History
 ) -> None:

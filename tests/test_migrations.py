@@ -58,8 +58,9 @@ DESCRIPTIONS = ["Build pipelines in Python.", "Données et modèles à Bruxelles
 
 
 def _seed(engine: Engine) -> dict[str, int]:
-    sources, runs = (cast(Table, m.__table__) for m in (models.Source, models.CrawlRun))
-    # postings as they are at 0001 (with their description column)
+    runs = cast(Table, models.CrawlRun.__table__)
+    # sources and postings as they are at 0001 (no first_party; a description column)
+    sources = Table("sources", MetaData(), autoload_with=engine)
     postings = Table("postings", MetaData(), autoload_with=engine)
     now = datetime(2026, 3, 2, 9, 0)
     with engine.begin() as conn:
@@ -67,6 +68,10 @@ def _seed(engine: Engine) -> dict[str, int]:
             insert(sources).returning(sources.c.id),
             {"name": "acme", "kind": "greenhouse", "can_relist": True, "created_at": now},
         ).scalar_one()
+        conn.execute(
+            insert(sources),
+            {"name": "jobs-be", "kind": "jsonld", "can_relist": True, "created_at": now},
+        )
         run_id = conn.execute(
             insert(runs).returning(runs.c.id),
             {
@@ -132,6 +137,12 @@ def test_newer_schema_over_older_database_keeps_every_row(engine: Engine) -> Non
         assert [tuple(row) for row in shown] == [
             ("Engineer 0", DESCRIPTIONS[0]), ("Engineer 1", DESCRIPTIONS[1]), ("Engineer 2", None)
         ]
+        # 0009: an ATS board is the employer's own listing, a schema.org source is taken for a
+        # job board until its sources entry says otherwise
+        first_party = conn.execute(
+            select(models.Source.name, models.Source.first_party).order_by(models.Source.name)
+        ).all()
+        assert [tuple(row) for row in first_party] == [("acme", True), ("jobs-be", False)]
 
 
 def test_downgrade_below_0005_puts_descriptions_back(engine: Engine) -> None:

@@ -36,6 +36,18 @@ def test_valid_file_loads_with_defaults_and_overrides() -> None:
     assert globex.line == 9
 
 
+def test_first_party_defaults_by_kind_and_can_be_set() -> None:
+    """ATS boards are the employer's own listing; a schema.org source is a job board unless its
+    entry says it is a company's career site."""
+    ats, board, site = parse_sources(
+        '[[source]]\nname = "a"\nkind = "greenhouse"\nboard = "a"\n\n'
+        '[[source]]\nname = "b"\nkind = "jsonld"\nstart_urls = ["https://jobs.example/"]\n\n'
+        '[[source]]\nname = "c"\nkind = "jsonld"\nstart_urls = ["https://acme.example/"]\n'
+        'first_party = true\n'
+    )
+    assert (ats.first_party, board.first_party, site.first_party) == (True, False, True)
+
+
 @pytest.mark.parametrize(
     ("kind", "keys", "url"),
     [
@@ -83,6 +95,8 @@ def test_default_origins_use_the_company_host() -> None:
          "ISO 3166-1 alpha-2"),
         ('[[source]]\nname = "a"\nkind = "greenhouse"\nboard = "x"\ndownload_delay = "2"\n', 5,
          "'download_delay' has the wrong type"),
+        ('[[source]]\nname = "a"\nkind = "greenhouse"\nboard = "x"\nfirst_party = "yes"\n', 5,
+         "'first_party' has the wrong type"),
         ('[[source]]\nkind = "greenhouse"\nboard = "x"\n', 1, "missing or invalid 'name'"),
         ('[[source]]\nname = "a"\nkind = "smartrecruiters"\ncompany = "c"\npage_size = 500\n', 5,
          "at most 100"),

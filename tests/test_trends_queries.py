@@ -397,6 +397,66 @@ def test_company_weeks_are_tracked_by_the_sources_that_list_it(session: Session)
     assert acme_crawls == [crawls for *_, crawls in flow_table(ALL, session)] == [1, 1, 2, 1, 1]
 
 
+def only_first_party(session: Session, source: str) -> None:
+    """Make ``source`` the one first-party source (the other a job board's copies)."""
+    writer = session.info["writer"]
+    for row in writer.query(Source):
+        row.first_party = row.name == source
+    writer.commit()
+
+
+def role_closes(session: Session) -> dict[int, str | None]:
+    """Each role's close date as ``v_roles`` shows it (read through the writer)."""
+    rows = session.info["writer"].execute(text("SELECT role_id, closed_at FROM v_roles"))
+    return {role: closed and str(closed)[5:10] for role, closed in rows}
+
+
+def test_a_job_board_copy_listed_longer_does_not_keep_the_role_open(session: Session) -> None:
+    """Source a is the employers' own ATS, b a job board: R4's copy P5 stays listed a week
+    after P4 closed, and R4 closes with P4 (02-16), not with the copy (02-23)."""
+    only_first_party(session, "a")
+    assert role_closes(session) == {
+        1: "02-16", 2: "02-23", 3: None, 4: "02-16", 6: None, 9: "03-02", 11: None,
+    }
+    assert flow_table(ALL, session) == [
+        ("2026-W06", 1, 0, 1, 1),
+        ("2026-W07", 2, 0, 2, 1),
+        ("2026-W08", 1, 2, -1, 2),  # R6 opens; R1 and now R4 close
+        ("2026-W09", 0, 1, -1, 1),  # R2 only
+        ("2026-W10", 0, 1, -1, 1),
+    ]
+    ttf = time_to_fill(session, ALL)
+    # R4 opened with its copy on 02-09 (the earliest opening still counts): filled in 7 days
+    assert [(p.day, p.at_risk, p.events, p.censored) for p in ttf.curve] == [
+        (7, 4, 1, 0), (14, 3, 0, 1), (19, 2, 1, 0), (21, 1, 0, 1),
+    ]
+    assert ttf.median_days == 19
+
+
+def test_a_role_closes_with_its_first_party_posting_when_the_copy_is_canonical(
+    session: Session,
+) -> None:
+    """Now b is the employers' own source and a the job board, whose postings are the
+    canonical ones: R6 closes with P7 although the copy P6 is still listed, and R9 with P10."""
+    only_first_party(session, "b")
+    assert role_closes(session) == {
+        1: "02-16", 2: "02-23", 3: None, 4: "02-23", 6: "02-23", 9: "02-23", 11: None,
+    }
+    assert flow_table(ALL, session) == [
+        ("2026-W06", 1, 0, 1, 1),
+        ("2026-W07", 2, 0, 2, 1),
+        ("2026-W08", 1, 1, 0, 2),
+        ("2026-W09", 0, 4, -4, 1),  # R2, R4, R6, R9
+        ("2026-W10", 0, 0, 0, 1),
+    ]
+    ttf = time_to_fill(session, ALL)
+    assert [(p.day, p.events, p.censored) for p in ttf.curve] == [
+        (7, 1, 0), (14, 1, 0), (19, 1, 0), (21, 0, 1),
+    ]
+    assert ttf.median_days == 14
+    assert [c.open_roles for c in top_companies(session, ALL)] == [1, 1]  # R3 (Acme), R11
+
+
 @pytest.mark.postgres
 def test_role_arrays_carry_any_text_and_null_unchanged(pg_url: str) -> None:
     """A read-only connection binds the role rows as array text: quotes, backslashes, commas,

@@ -1,10 +1,12 @@
 """Roles, not rows: the SQL that folds linked postings into one role per canonical posting.
 
 A posting's role is ``coalesce(canonical_id, id)``. The role keeps the canonical posting's
-attributes (seniority, company, role family...) and takes its lifecycle from all its postings:
-it opens at the earliest opening, stays open while any posting is open and closes at the latest
-close once all are closed. It is left-censored when its earliest opening belongs to a posting that
-was already live at its source's first crawl: when such a role really opened is unknown.
+attributes (seniority, company, role family...) and takes its lifecycle from its postings: it
+opens at the earliest opening, stays open while any posting is open and closes at the latest
+close once all are closed, except that a role with postings from first-party sources (the
+employer's own ATS board or career site) closes when those close: job boards keep stale copies
+up for weeks. It is left-censored when its earliest opening belongs to a posting that was
+already live at its source's first crawl: when such a role really opened is unknown.
 
 Trend queries only ever look at roles active in their window, so the roles are computed once per
 call into a temporary table holding just those (found through the ``closed_at`` index: a role is
@@ -60,7 +62,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql import FromClause
 
-from storage.models import Posting, PostingLocation
+from storage.models import Posting, PostingLocation, Source
 from storage.trends.filters import ResolvedFilter
 from storage.trends.sqlfuncs import count_joined_ints, joined_ints, plain_rows, unindexed
 
@@ -202,13 +204,32 @@ def _roles_reached_through_links(rf: ResolvedFilter) -> Select[Any]:
     )
 
 
+def _first_party(posting: Any) -> ColumnElement[bool]:
+    """The posting comes from a first-party source (the employer's own listing)."""
+    return posting.source_id.in_(select(Source.id).where(Source.first_party))
+
+
 def _folded_lifecycle(t: Any, g: Any) -> dict[str, ColumnElement[Any]]:
     """A role row's lifecycle folded with its linked postings' figures ``g`` (of
-    :func:`_group_lifecycles`): the earliest opening, open while any posting is, the latest
-    close once all are closed, left-censored as the module docstring says."""
+    :func:`_group_lifecycles`): the earliest opening; open while any first-party posting is,
+    closing at the latest first-party close, when the role has first-party postings, else the
+    same over all its postings; left-censored as the module docstring says."""
+    canonical = aliased(Posting, name="cp")
+    # looked up for the few roles with linked postings only (a primary-key probe each)
+    own = exists().where(canonical.id == t.role_id, _first_party(canonical))
     return {
         "opened_at": case((g.opened_at < t.opened_at, g.opened_at), else_=t.opened_at),
         "closed_at": case(
+            (and_(own, t.closed_at.is_(None)), null()),
+            (g.n_first_party_closed < g.n_first_party, null()),
+            (
+                own,
+                case(
+                    (g.first_party_closed_at > t.closed_at, g.first_party_closed_at),
+                    else_=t.closed_at,
+                ),
+            ),
+            (g.n_first_party > 0, g.first_party_closed_at),
             (t.closed_at.is_(None), null()),
             (g.n_closed < g.n, null()),
             (g.closed_at > t.closed_at, g.closed_at),
@@ -237,6 +258,7 @@ def _fold_linked_postings(roles: Table) -> Update:
 def _group_lifecycles(role_ids: Select[Any]) -> Subquery:
     """Per role among ``role_ids``, the lifecycle figures of the postings linked to it."""
     member = aliased(Posting, name="m")
+    first_party = _first_party(member)
     return (
         select(
             member.canonical_id.label("role_id"),
@@ -245,6 +267,9 @@ def _group_lifecycles(role_ids: Select[Any]) -> Subquery:
             func.min(member.opened_at).label("opened_at"),
             func.max(member.closed_at).label("closed_at"),
             func.min(case((member.left_censored, member.opened_at))).label("censored_opened_at"),
+            func.count(case((first_party, 1))).label("n_first_party"),
+            func.count(case((first_party, member.closed_at))).label("n_first_party_closed"),
+            func.max(case((first_party, member.closed_at))).label("first_party_closed_at"),
         )
         .where(member.canonical_id.in_(role_ids))
         .group_by(member.canonical_id)

@@ -1,0 +1,224 @@
+# ruff: noqa: E501 - view SQL is kept verbatim as it is at this revision
+"""``sources.first_party``: the employer's own listing or a copy; ``v_roles`` closes a role
+when its first-party postings close.
+
+Job boards keep copies of a posting up for days or weeks after the company took its own posting
+down. A role open while *any* of its postings was open stayed open for as long as a stale copy
+did: its time to fill grew by the board's delay, and its close moved to a later week. A role with
+postings from the employer's own sources (its ATS board, its career site) now closes when those
+close; a role seen only on job boards keeps the rule of all its postings (docs/lifecycle.md).
+
+Existing sources are first-party unless they are of kind ``jsonld`` (job boards and career sites
+read through schema.org markup; set ``first_party = true`` in the sources file for a career
+site, and the next crawl records it).
+
+Revision ID: 0009_first_party_sources
+Revises: 0008_changed_run
+Create Date: 2026-11-28
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0009_first_party_sources"
+down_revision: str | None = "0008_changed_run"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# v_roles as it is at this revision, and as 0002_analyst_views created it (for downgrade)
+V_ROLES = {
+    "sqlite": """CREATE VIEW v_roles AS
+SELECT x.role_id, x.title, x.company, x.company_id, x.role_family, x.seniority,
+       x.employment_type, x.remote, x.country, x.postings, x.opened_at, x.closed_at,
+       CASE WHEN x.closed_at IS NULL THEN 'open' ELSE 'closed' END AS status,
+       x.left_censored,
+       CASE WHEN x.closed_at IS NOT NULL AND x.left_censored = 0
+            THEN CAST(julianday(date(x.closed_at)) - julianday(date(x.opened_at)) AS INTEGER) END AS days_to_fill
+FROM (
+  SELECT r.id AS role_id, r.title, COALESCE(c.name, r.company_name_raw) AS company,
+         r.company_id, r.role_family, r.seniority, r.employment_type, r.remote, r.country,
+         1 + COALESCE(g.n, 0) AS postings,
+         CASE WHEN g.opened_at < r.opened_at THEN g.opened_at ELSE r.opened_at END AS opened_at,
+         CASE WHEN g.role_id IS NULL THEN r.closed_at
+              WHEN rs.first_party AND r.closed_at IS NULL THEN NULL
+              WHEN g.n_first_party_closed < g.n_first_party THEN NULL
+              WHEN rs.first_party AND g.first_party_closed_at > r.closed_at
+                THEN g.first_party_closed_at
+              WHEN rs.first_party THEN r.closed_at
+              WHEN g.n_first_party > 0 THEN g.first_party_closed_at
+              WHEN r.closed_at IS NULL THEN NULL
+              WHEN g.n_closed < g.n THEN NULL
+              WHEN g.closed_at > r.closed_at THEN g.closed_at
+              ELSE r.closed_at END AS closed_at,
+         CASE WHEN r.left_censored AND (g.opened_at IS NULL OR g.opened_at >= r.opened_at)
+                THEN 1
+              WHEN g.censored_opened_at = g.opened_at AND g.censored_opened_at <= r.opened_at
+                THEN 1
+              ELSE 0 END AS left_censored
+  FROM postings r
+  LEFT JOIN (
+    SELECT m.canonical_id AS role_id, COUNT(*) AS n, COUNT(m.closed_at) AS n_closed,
+           MIN(m.opened_at) AS opened_at, MAX(m.closed_at) AS closed_at,
+           MIN(CASE WHEN m.left_censored THEN m.opened_at END) AS censored_opened_at,
+           SUM(CASE WHEN ms.first_party THEN 1 ELSE 0 END) AS n_first_party,
+           COUNT(CASE WHEN ms.first_party THEN m.closed_at END) AS n_first_party_closed,
+           MAX(CASE WHEN ms.first_party THEN m.closed_at END) AS first_party_closed_at
+    FROM postings m
+    JOIN sources ms ON ms.id = m.source_id
+    WHERE m.canonical_id IS NOT NULL
+    GROUP BY m.canonical_id
+  ) g ON g.role_id = r.id
+  JOIN sources rs ON rs.id = r.source_id
+  LEFT JOIN companies c ON c.id = r.company_id
+  WHERE r.canonical_id IS NULL
+) x""",
+    "postgresql": """CREATE VIEW v_roles AS
+SELECT x.role_id, x.title, x.company, x.company_id, x.role_family, x.seniority,
+       x.employment_type, x.remote, x.country, x.postings, x.opened_at, x.closed_at,
+       CASE WHEN x.closed_at IS NULL THEN 'open' ELSE 'closed' END AS status,
+       x.left_censored,
+       CASE WHEN x.closed_at IS NOT NULL AND x.left_censored = 0
+            THEN (CAST(x.closed_at AS DATE) - CAST(x.opened_at AS DATE)) END AS days_to_fill
+FROM (
+  SELECT r.id AS role_id, r.title, COALESCE(c.name, r.company_name_raw) AS company,
+         r.company_id, r.role_family, r.seniority, r.employment_type, r.remote, r.country,
+         1 + COALESCE(g.n, 0) AS postings,
+         CASE WHEN g.opened_at < r.opened_at THEN g.opened_at ELSE r.opened_at END AS opened_at,
+         CASE WHEN g.role_id IS NULL THEN r.closed_at
+              WHEN rs.first_party AND r.closed_at IS NULL THEN NULL
+              WHEN g.n_first_party_closed < g.n_first_party THEN NULL
+              WHEN rs.first_party AND g.first_party_closed_at > r.closed_at
+                THEN g.first_party_closed_at
+              WHEN rs.first_party THEN r.closed_at
+              WHEN g.n_first_party > 0 THEN g.first_party_closed_at
+              WHEN r.closed_at IS NULL THEN NULL
+              WHEN g.n_closed < g.n THEN NULL
+              WHEN g.closed_at > r.closed_at THEN g.closed_at
+              ELSE r.closed_at END AS closed_at,
+         CASE WHEN r.left_censored AND (g.opened_at IS NULL OR g.opened_at >= r.opened_at)
+                THEN 1
+              WHEN g.censored_opened_at = g.opened_at AND g.censored_opened_at <= r.opened_at
+                THEN 1
+              ELSE 0 END AS left_censored
+  FROM postings r
+  LEFT JOIN (
+    SELECT m.canonical_id AS role_id, COUNT(*) AS n, COUNT(m.closed_at) AS n_closed,
+           MIN(m.opened_at) AS opened_at, MAX(m.closed_at) AS closed_at,
+           MIN(CASE WHEN m.left_censored THEN m.opened_at END) AS censored_opened_at,
+           SUM(CASE WHEN ms.first_party THEN 1 ELSE 0 END) AS n_first_party,
+           COUNT(CASE WHEN ms.first_party THEN m.closed_at END) AS n_first_party_closed,
+           MAX(CASE WHEN ms.first_party THEN m.closed_at END) AS first_party_closed_at
+    FROM postings m
+    JOIN sources ms ON ms.id = m.source_id
+    WHERE m.canonical_id IS NOT NULL
+    GROUP BY m.canonical_id
+  ) g ON g.role_id = r.id
+  JOIN sources rs ON rs.id = r.source_id
+  LEFT JOIN companies c ON c.id = r.company_id
+  WHERE r.canonical_id IS NULL
+) x""",
+}
+
+OLD_V_ROLES = {
+    "sqlite": """CREATE VIEW v_roles AS
+SELECT x.role_id, x.title, x.company, x.company_id, x.role_family, x.seniority,
+       x.employment_type, x.remote, x.country, x.postings, x.opened_at, x.closed_at,
+       CASE WHEN x.closed_at IS NULL THEN 'open' ELSE 'closed' END AS status,
+       x.left_censored,
+       CASE WHEN x.closed_at IS NOT NULL AND x.left_censored = 0
+            THEN CAST(julianday(date(x.closed_at)) - julianday(date(x.opened_at)) AS INTEGER) END AS days_to_fill
+FROM (
+  SELECT r.id AS role_id, r.title, COALESCE(c.name, r.company_name_raw) AS company,
+         r.company_id, r.role_family, r.seniority, r.employment_type, r.remote, r.country,
+         1 + COALESCE(g.n, 0) AS postings,
+         CASE WHEN g.opened_at < r.opened_at THEN g.opened_at ELSE r.opened_at END AS opened_at,
+         CASE WHEN r.closed_at IS NULL THEN NULL
+              WHEN g.role_id IS NULL THEN r.closed_at
+              WHEN g.n_closed < g.n THEN NULL
+              WHEN g.closed_at > r.closed_at THEN g.closed_at
+              ELSE r.closed_at END AS closed_at,
+         CASE WHEN r.left_censored AND (g.opened_at IS NULL OR g.opened_at >= r.opened_at)
+                THEN 1
+              WHEN g.censored_opened_at = g.opened_at AND g.censored_opened_at <= r.opened_at
+                THEN 1
+              ELSE 0 END AS left_censored
+  FROM postings r
+  LEFT JOIN (
+    SELECT m.canonical_id AS role_id, COUNT(*) AS n, COUNT(m.closed_at) AS n_closed,
+           MIN(m.opened_at) AS opened_at, MAX(m.closed_at) AS closed_at,
+           MIN(CASE WHEN m.left_censored THEN m.opened_at END) AS censored_opened_at
+    FROM postings m
+    WHERE m.canonical_id IS NOT NULL
+    GROUP BY m.canonical_id
+  ) g ON g.role_id = r.id
+  LEFT JOIN companies c ON c.id = r.company_id
+  WHERE r.canonical_id IS NULL
+) x""",
+    "postgresql": """CREATE VIEW v_roles AS
+SELECT x.role_id, x.title, x.company, x.company_id, x.role_family, x.seniority,
+       x.employment_type, x.remote, x.country, x.postings, x.opened_at, x.closed_at,
+       CASE WHEN x.closed_at IS NULL THEN 'open' ELSE 'closed' END AS status,
+       x.left_censored,
+       CASE WHEN x.closed_at IS NOT NULL AND x.left_censored = 0
+            THEN (CAST(x.closed_at AS DATE) - CAST(x.opened_at AS DATE)) END AS days_to_fill
+FROM (
+  SELECT r.id AS role_id, r.title, COALESCE(c.name, r.company_name_raw) AS company,
+         r.company_id, r.role_family, r.seniority, r.employment_type, r.remote, r.country,
+         1 + COALESCE(g.n, 0) AS postings,
+         CASE WHEN g.opened_at < r.opened_at THEN g.opened_at ELSE r.opened_at END AS opened_at,
+         CASE WHEN r.closed_at IS NULL THEN NULL
+              WHEN g.role_id IS NULL THEN r.closed_at
+              WHEN g.n_closed < g.n THEN NULL
+              WHEN g.closed_at > r.closed_at THEN g.closed_at
+              ELSE r.closed_at END AS closed_at,
+         CASE WHEN r.left_censored AND (g.opened_at IS NULL OR g.opened_at >= r.opened_at)
+                THEN 1
+              WHEN g.censored_opened_at = g.opened_at AND g.censored_opened_at <= r.opened_at
+                THEN 1
+              ELSE 0 END AS left_censored
+  FROM postings r
+  LEFT JOIN (
+    SELECT m.canonical_id AS role_id, COUNT(*) AS n, COUNT(m.closed_at) AS n_closed,
+           MIN(m.opened_at) AS opened_at, MAX(m.closed_at) AS closed_at,
+           MIN(CASE WHEN m.left_censored THEN m.opened_at END) AS censored_opened_at
+    FROM postings m
+    WHERE m.canonical_id IS NOT NULL
+    GROUP BY m.canonical_id
+  ) g ON g.role_id = r.id
+  LEFT JOIN companies c ON c.id = r.company_id
+  WHERE r.canonical_id IS NULL
+) x""",
+}
+
+
+def _replace_v_roles(definitions: dict[str, str]) -> None:
+    """SQLite resolves views when they are read: drop and create. PostgreSQL keeps the views
+    that read v_roles bound to it: replace it in place (same columns)."""
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        op.execute("DROP VIEW v_roles")
+        op.execute(definitions[dialect])
+    else:
+        op.execute(definitions[dialect].replace("CREATE VIEW", "CREATE OR REPLACE VIEW", 1))
+
+
+def upgrade() -> None:
+    op.add_column(
+        "sources",
+        sa.Column("first_party", sa.Boolean(), nullable=False, server_default=sa.true()),
+    )
+    op.execute("UPDATE sources SET first_party = (kind <> 'jsonld')")
+    _replace_v_roles(V_ROLES)
+
+
+def downgrade() -> None:
+    _replace_v_roles(OLD_V_ROLES)
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite 3.35+ drops a column in place (Alembic would rebuild the table under its views)
+        op.execute("ALTER TABLE sources DROP COLUMN first_party")
+    else:
+        op.drop_column("sources", "first_party")
