@@ -141,8 +141,9 @@ class Posting(Base):
             "country",
         ),
         # partial: most postings are canonical (NULL here), and an index they are not in costs
-        # them nothing at upsert time; "canonical_id = ?" uses it, and the lifecycle columns and
-        # country let the trend queries fold linked postings into roles from the index alone
+        # them nothing at upsert time; "canonical_id = ?" uses it, and the lifecycle columns,
+        # country and source (first-party or not) let the trend queries fold linked postings
+        # into roles from the index alone
         Index(
             "ix_postings_canonical",
             "canonical_id",
@@ -150,6 +151,7 @@ class Posting(Base):
             "closed_at",
             "left_censored",
             "country",
+            "source_id",
             sqlite_where=text("canonical_id IS NOT NULL"),
             postgresql_where=text("canonical_id IS NOT NULL"),
         ),

@@ -204,9 +204,6 @@ def _roles_reached_through_links(rf: ResolvedFilter) -> Select[Any]:
     )
 
 
-def _first_party(posting: Any) -> ColumnElement[bool]:
-    """The posting comes from a first-party source (the employer's own listing)."""
-    return posting.source_id.in_(select(Source.id).where(Source.first_party))
 
 
 def _folded_lifecycle(t: Any, g: Any) -> dict[str, ColumnElement[Any]]:
@@ -216,20 +213,28 @@ def _folded_lifecycle(t: Any, g: Any) -> dict[str, ColumnElement[Any]]:
     same over all its postings; left-censored as the module docstring says."""
     canonical = aliased(Posting, name="cp")
     # looked up for the few roles with linked postings only (a primary-key probe each)
-    own = exists().where(canonical.id == t.role_id, _first_party(canonical))
+    own = exists().where(
+        canonical.id == t.role_id, Source.id == canonical.source_id, Source.first_party
+    )
     return {
         "opened_at": case((g.opened_at < t.opened_at, g.opened_at), else_=t.opened_at),
         "closed_at": case(
-            (and_(own, t.closed_at.is_(None)), null()),
-            (g.n_first_party_closed < g.n_first_party, null()),
             (
                 own,
                 case(
+                    (t.closed_at.is_(None), null()),
+                    (g.n_first_party_closed < g.n_first_party, null()),
                     (g.first_party_closed_at > t.closed_at, g.first_party_closed_at),
                     else_=t.closed_at,
                 ),
             ),
-            (g.n_first_party > 0, g.first_party_closed_at),
+            (
+                g.n_first_party > 0,
+                case(
+                    (g.n_first_party_closed < g.n_first_party, null()),
+                    else_=g.first_party_closed_at,
+                ),
+            ),
             (t.closed_at.is_(None), null()),
             (g.n_closed < g.n, null()),
             (g.closed_at > t.closed_at, g.closed_at),
@@ -258,7 +263,7 @@ def _fold_linked_postings(roles: Table) -> Update:
 def _group_lifecycles(role_ids: Select[Any]) -> Subquery:
     """Per role among ``role_ids``, the lifecycle figures of the postings linked to it."""
     member = aliased(Posting, name="m")
-    first_party = _first_party(member)
+    first_party = Source.first_party
     return (
         select(
             member.canonical_id.label("role_id"),
@@ -271,6 +276,7 @@ def _group_lifecycles(role_ids: Select[Any]) -> Subquery:
             func.count(case((first_party, member.closed_at))).label("n_first_party_closed"),
             func.max(case((first_party, member.closed_at))).label("first_party_closed_at"),
         )
+        .join_from(member, Source, Source.id == member.source_id)
         .where(member.canonical_id.in_(role_ids))
         .group_by(member.canonical_id)
         .subquery("g")

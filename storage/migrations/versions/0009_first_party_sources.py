@@ -1,6 +1,6 @@
 # ruff: noqa: E501 - view SQL is kept verbatim as it is at this revision
 """``sources.first_party``: the employer's own listing or a copy; ``v_roles`` closes a role
-when its first-party postings close.
+when its first-party postings close; ``ix_postings_canonical`` also holds ``source_id``.
 
 Job boards keep copies of a posting up for days or weeks after the company took its own posting
 down. A role open while *any* of its postings was open stayed open for as long as a stale copy
@@ -28,6 +28,9 @@ revision: str = "0009_first_party_sources"
 down_revision: str | None = "0008_changed_run"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# ix_postings_canonical (partial, linked postings only) as 0003_trend_indexes made it
+CANONICAL_COLUMNS = ["canonical_id", "opened_at", "closed_at", "left_censored", "country"]
 
 # v_roles as it is at this revision, and as 0002_analyst_views created it (for downgrade)
 V_ROLES = {
@@ -206,6 +209,17 @@ def _replace_v_roles(definitions: dict[str, str]) -> None:
         op.execute(definitions[dialect].replace("CREATE VIEW", "CREATE OR REPLACE VIEW", 1))
 
 
+def _canonical_index(columns: list[str]) -> None:
+    op.drop_index("ix_postings_canonical", table_name="postings")
+    op.create_index(
+        "ix_postings_canonical",
+        "postings",
+        columns,
+        sqlite_where=sa.text("canonical_id IS NOT NULL"),
+        postgresql_where=sa.text("canonical_id IS NOT NULL"),
+    )
+
+
 def upgrade() -> None:
     op.add_column(
         "sources",
@@ -213,9 +227,12 @@ def upgrade() -> None:
     )
     op.execute("UPDATE sources SET first_party = (kind <> 'jsonld')")
     _replace_v_roles(V_ROLES)
+    # folding a role's linked postings now reads their source: still from the index alone
+    _canonical_index(CANONICAL_COLUMNS + ["source_id"])
 
 
 def downgrade() -> None:
+    _canonical_index(CANONICAL_COLUMNS)
     _replace_v_roles(OLD_V_ROLES)
     if op.get_bind().dialect.name == "sqlite":
         # SQLite 3.35+ drops a column in place (Alembic would rebuild the table under its views)
