@@ -9,13 +9,13 @@ import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
 from jobtrends.simulator import MarketConfig, MarketServer, build_market
 from jobtrends.simulator.content import description
-from jobtrends.simulator.market import Market
+from jobtrends.simulator.market import KIND_JSONLD, Company, Market, Placement, Role, SourceSpec
 
 CONFIG = MarketConfig(seed=3, postings=400, weeks=6, companies=12)
 
@@ -75,6 +75,130 @@ def test_config_is_validated() -> None:
         MarketConfig(weeks=2)
     with pytest.raises(ValueError, match="Monday"):
         MarketConfig(start=datetime(2026, 1, 6).date())
+    with pytest.raises(ValueError, match="copy_linger_days must not be negative, got -1"):
+        MarketConfig(copy_linger_days=-1)
+    assert MarketConfig(copy_linger_days=0).copy_linger_days == 0
+
+
+def _copies(market: Market) -> list[Placement]:
+    """Job-board placements of roles of companies with an ATS board."""
+    return [p for ps in market.placements.values() for p in ps
+            if market.source_by_name[p.source].kind == KIND_JSONLD
+            and market.companies[market.roles[p.role].company].kind != KIND_JSONLD]
+
+
+def test_board_copies_of_ats_roles_linger_after_the_role_closed(market: Market) -> None:
+    copies = _copies(market)
+    assert len(copies) > 5
+    assert all(timedelta(0) <= p.linger <= timedelta(days=CONFIG.copy_linger_days)
+               for p in copies)
+    assert len({p.linger for p in copies}) > 3  # a lag per copy, not one for all
+    # the company's own ATS postings and the job-only boards' postings close with their role
+    copied = set(copies)
+    others = [p for ps in market.placements.values() for p in ps if p not in copied]
+    assert others and all(p.linger == timedelta(0) for p in others)
+    assert all(market.closes_at(p) == market.roles[p.role].closed for p in others)
+    # some copies are still listed by a crawl after their role closed, and gone after the lag
+    late = [(p, w) for p in copies for w in range(market.weeks)
+            if market.roles[p.role].closed <= market.crawl_time(w) < market.closes_at(p)]
+    assert late
+    for p, w in late:
+        assert p in market.visible(p.source, w) and market.is_live(p, w)
+    for p in copies:
+        for w in range(market.weeks):
+            t = market.crawl_time(w)
+            listed = market.roles[p.role].opened <= t < market.closes_at(p)
+            assert (p in market.visible(p.source, w)) == market.is_live(p, w) == listed
+    # the lags come from their own generator: the same seed gives the same ones, and every
+    # other generated value is what it is without lingering copies
+    again = build_market(CONFIG)
+    assert [p.linger for p in _copies(again)] == [p.linger for p in copies]
+    still = build_market(MarketConfig(seed=3, postings=400, weeks=6, companies=12,
+                                      copy_linger_days=0))
+    assert [(r.title, r.opened, r.closed, r.seed) for r in still.roles] == \
+        [(r.title, r.opened, r.closed, r.seed) for r in market.roles]
+    assert {n: [(p.role, p.job_id) for p in ps] for n, ps in still.placements.items()} == \
+        {n: [(p.role, p.job_id) for p in ps] for n, ps in market.placements.items()}
+
+
+def test_copy_linger_days_zero_lists_every_placement_while_its_role_is_open() -> None:
+    market = build_market(MarketConfig(seed=3, postings=400, weeks=6, companies=12,
+                                       copy_linger_days=0))
+    assert _copies(market)
+    for source, ps in market.placements.items():
+        assert all(p.linger == timedelta(0) for p in ps)
+        for w in range(market.weeks):
+            t = market.crawl_time(w)
+            live = [p for p in ps if market.roles[p.role].opened <= t < market.roles[p.role].closed]
+            assert market.visible(source, w) == live
+            assert all(market.is_live(p, w) == (p in live) for p in ps)
+
+
+def _lingering_market(lag: timedelta) -> Market:
+    """Acme (Greenhouse) and Beta (job board only) each open a role on 2026-01-07 and close it
+    on 2026-01-14, between the crawls of weeks 1 and 2; the board copies Acme's with ``lag``."""
+    acme = Company("acme", "Acme", "BE", "Software Development", 2001,
+                   "https://acme.example.com", "greenhouse", 1.0)
+    beta = Company("beta", "Beta", "BE", "Software Development", 2005,
+                   "https://beta.example.com", "jsonld", 1.0)
+    sources = [SourceSpec("gh-acme", "greenhouse", "acme", "BE", "acme"),
+               SourceSpec("board-jobs-be", "jsonld", "jobs-be", "BE")]
+    roles = [
+        Role(idx=i, company=i, family="ml-engineer", seniority="Mid-Senior level",
+             employment="Full-time", language="en", cities=("Brussels",),
+             title=f"ML Engineer {i}", skills=("Python",), years=5, remote="hybrid",
+             opened=datetime(2026, 1, 7, 10), closed=datetime(2026, 1, 14, 10), seed=i)
+        for i in (0, 1)
+    ]
+    placements = {
+        "gh-acme": [Placement(0, "gh-acme", "4000000")],
+        "board-jobs-be": [Placement(0, "board-jobs-be", "be-0000000", lag),
+                          Placement(1, "board-jobs-be", "be-0000001")],
+    }
+    cfg = MarketConfig(weeks=6, companies=4, postings=2)
+    return Market(cfg, [acme, beta], sources, roles, placements, "gh-acme", 5)
+
+
+@pytest.mark.parametrize(
+    ("lag", "listed_in_week_2"),
+    [
+        (timedelta(0), False),
+        (timedelta(days=4, hours=23), False),  # gone at the very time of week 2's crawl
+        (timedelta(days=5), True),  # gone an hour after it
+        (timedelta(days=10), True),
+    ],
+)
+def test_a_copy_is_listed_until_its_role_closed_plus_its_lag(lag: timedelta,
+                                                            listed_in_week_2: bool) -> None:
+    market = _lingering_market(lag)
+    ats, copy = market.placements["gh-acme"][0], market.placements["board-jobs-be"][0]
+    board_only = market.placements["board-jobs-be"][1]
+    assert market.closes_at(copy) == datetime(2026, 1, 14, 10) + lag
+    assert market.visible("board-jobs-be", 1) == [copy, board_only]
+    assert market.visible("gh-acme", 1) == [ats]
+    # week 2 (2026-01-19 09:00): the role closed five days ago
+    assert market.visible("board-jobs-be", 2) == ([copy] if listed_in_week_2 else [])
+    assert market.is_live(copy, 2) is listed_in_week_2
+    assert market.visible("gh-acme", 2) == [] and not market.is_live(ats, 2)
+    assert not market.is_live(board_only, 2)
+    # week 3 (2026-01-26 09:00): every lag here is over
+    assert market.visible("board-jobs-be", 3) == [] and not market.is_live(copy, 3)
+
+
+def test_the_board_serves_a_lingering_copy_until_its_lag_is_over() -> None:
+    market = _lingering_market(timedelta(days=10))
+    with MarketServer(market) as srv:
+        base = srv.base_url
+        page = f"{base}/boards/jobs-be/jobs/be-0000000"
+        srv.set_week(2)  # Acme closed the role; the board still lists its copy
+        assert json.loads(_get(f"{base}/greenhouse/v1/boards/acme/jobs")[1])["jobs"] == []
+        listing = _get(f"{base}/boards/jobs-be/jobs")[1].decode()
+        assert re.findall(r'href="/boards/jobs-be/jobs/([^"?]+)"', listing) == ["be-0000000"]
+        assert _get(page)[0] == 200
+        assert _get(f"{base}/boards/jobs-be/jobs/be-0000001")[0] == 404
+        srv.set_week(3)
+        assert _get(page)[0] == 404
+        assert "be-0000000" not in _get(f"{base}/boards/jobs-be/jobs")[1].decode()
 
 
 def test_greenhouse_shape(market: Market, server: MarketServer) -> None:

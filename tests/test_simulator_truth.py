@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -65,6 +65,55 @@ def test_failed_week_counted_as_complete_would_close_earlier() -> None:
     market.roles[0].closed = datetime(2026, 1, 20)
     truth = ground_truth(market)
     assert truth.closed_by_week[(2026, 5)] == 1  # r0 would close at t3 instead
+
+
+def _lingering_market(linger: bool) -> Market:
+    """Acme (Greenhouse) and Beta (job board only); the board's copies of Acme's roles stay up
+    after Acme closed them when ``linger``. No crawl fails."""
+    acme = Company("acme", "Acme", "BE", "Software Development", 2001,
+                   "https://acme.example.com", "greenhouse", 1.0)
+    beta = Company("beta", "Beta", "BE", "Software Development", 2005,
+                   "https://beta.example.com", "jsonld", 1.0)
+    a = SourceSpec("gh-acme", "greenhouse", "acme", "BE", "acme")
+    b = SourceSpec("board-jobs-be", "jsonld", "jobs-be", "BE")
+    roles = [
+        _role(0, "2026-01-07T10:00", "2026-01-21T10:00"),  # copy listed until 2026-02-04
+        _role(1, "2025-12-01T10:00", "2026-03-31T10:00"),  # censored, open throughout
+        _role(2, "2026-01-07T10:00", "2026-01-21T10:00"),  # Beta's, on the board only
+        _role(3, "2025-12-10T10:00", "2026-01-02T10:00"),  # closed before t0; copy until t1
+    ]
+    roles[2].company = 1
+    lag = {0: timedelta(days=14), 3: timedelta(days=10)} if linger else {}
+    placements = {
+        "gh-acme": [Placement(i, "gh-acme", str(i)) for i in (0, 1, 3)],
+        "board-jobs-be": [Placement(i, "board-jobs-be", f"be-{i}", lag.get(i, timedelta(0)))
+                          for i in (0, 1, 2, 3)],
+    }
+    cfg = MarketConfig(weeks=6, companies=4, postings=4)
+    return Market(cfg, [acme, beta], [a, b], roles, placements, "gh-acme", 99)
+
+
+def test_a_role_closes_when_its_company_closes_it_not_when_the_board_copy_goes() -> None:
+    truth = ground_truth(_lingering_market(linger=True))
+    outcomes = {o.role.idx: o for o in truth.outcomes}
+    # r0: Acme's posting missed at t3 and t4 -> closed at t3 (2026-01-26, ISO week 5), although
+    # the board listed its copy until after t4 and missed it only at t5
+    assert outcomes[0].closed_at == datetime(2026, 1, 26, 9)
+    # r2, Beta's, closes with its board posting (missed at t3 and t4)
+    assert outcomes[2].closed_at == datetime(2026, 1, 26, 9)
+    assert outcomes[1].closed_at is None
+    # r3: Acme closed it before tracking began, but the board's copy was live at t0 and t1:
+    # seen on no ATS crawl, the role is what the board showed (left-censored, missed at t2, t3)
+    assert outcomes[3].left_censored and outcomes[3].closed_at == datetime(2026, 1, 19, 9)
+    assert dict(truth.opened_by_week) == {(2026, 2): 2}
+    assert dict(truth.closed_by_week) == {(2026, 4): 1, (2026, 5): 2}
+    assert sorted(truth.time_to_fill_days()) == [(19, True), (19, True)]
+    # the lag moves no close of a role an ATS crawl saw: the same as without lingering copies
+    plain = {o.role.idx: o for o in ground_truth(_lingering_market(linger=False)).outcomes}
+    assert 3 not in plain
+    for idx in (0, 1, 2):
+        assert (plain[idx].opened_at, plain[idx].left_censored, plain[idx].closed_at) == \
+            (outcomes[idx].opened_at, outcomes[idx].left_censored, outcomes[idx].closed_at)
 
 
 def test_time_to_fill_is_kaplan_meier_not_naive() -> None:

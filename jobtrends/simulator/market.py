@@ -51,6 +51,9 @@ class MarketConfig:
     start: date = date(2026, 1, 5)  # a Monday: the first crawl's week
     failing_week: int | None = None  # default: the middle week
     cross_post_share: float = 0.1
+    # a job board keeps its copy of an ATS role up to this many days after the role closed
+    # (a per-copy lag, uniform over 0..copy_linger_days); 0: copies close with their role
+    copy_linger_days: int = 21
     median_days: float = 40.0  # median lifetime of a role (log-normal, clipped to 7..120 days)
     lead_in_days: int = 70  # roles open this long before the first crawl (left-censored ones)
     sitemap_page_size: int = 500
@@ -68,6 +71,9 @@ class MarketConfig:
         fw = self.failing_week
         if fw is not None and not 1 <= fw < self.weeks:
             raise ValueError(f"failing_week must be in 1..{self.weeks - 1}, got {fw}")
+        if self.copy_linger_days < 0:
+            raise ValueError(
+                f"copy_linger_days must not be negative, got {self.copy_linger_days}")
 
 
 @dataclass(frozen=True)
@@ -115,11 +121,13 @@ class Role:
 
 @dataclass(frozen=True, slots=True)
 class Placement:
-    """A role as one source lists it."""
+    """A role as one source lists it, until its role closes and ``linger`` more."""
 
     role: int
     source: str
     job_id: str
+    # how long the listing outlives its role: a job board's copy of an ATS role lingers
+    linger: timedelta = timedelta(0)
 
 
 @dataclass
@@ -167,16 +175,21 @@ class Market:
         roles = self.roles
         placements = self.placements.get(source, [])
         # placements are sorted by opening time: only the prefix opened before t can be live
-        live = [p for p in placements if roles[p.role].opened <= t < roles[p.role].closed]
+        live = [p for p in placements
+                if roles[p.role].opened <= t < roles[p.role].closed + p.linger]
         if len(self._visible_cache) > 256:
             self._visible_cache.clear()
         self._visible_cache[cache_key] = live
         return live
 
     def is_live(self, placement: Placement, week: int) -> bool:
-        """Whether ``placement``'s role is open at ``week``'s crawl time."""
+        """Whether ``placement`` is listed at ``week``'s crawl time (see :meth:`closes_at`)."""
         role = self.roles[placement.role]
-        return role.opened <= self.crawl_time(week) < role.closed
+        return role.opened <= self.crawl_time(week) < self.closes_at(placement)
+
+    def closes_at(self, placement: Placement) -> datetime:
+        """When ``placement`` stops being listed: its role's close, later for a lingering copy."""
+        return self.roles[placement.role].closed + placement.linger
 
     def placement(self, source: str, job_id: str) -> Placement | None:
         return self._placement_index.get((source, job_id))
@@ -387,7 +400,10 @@ def build_market(config: MarketConfig | None = None) -> Market:
     # The same role cross-posted on the country's job board: never from the failing source (its
     # failed week would make the two copies' lifecycles legitimately differ), and only roles
     # whose (company, normalized title) is unique, so the copy can only be matched to its own
-    # role even by a matcher that cannot tell cities apart.
+    # role even by a matcher that cannot tell cities apart. The board keeps its copy up for a
+    # while after the company closed the role: the lags come from a generator of their own, so
+    # that they leave every other generated value as it was.
+    linger_rng = random.Random(cfg.seed * 7919 + 29)
     titles = {t: normalize_title(t) for t in {r.title for r in roles}}  # a few hundred titles
     keys = Counter((r.company, titles[r.title]) for r in roles)
     for role in roles:
@@ -399,8 +415,9 @@ def build_market(config: MarketConfig | None = None) -> Market:
         if keys[(role.company, titles[role.title])] > 1:
             continue
         board_source = f"board-{BOARD_OF_COUNTRY[company.country]}"
+        linger = timedelta(days=linger_rng.randint(0, cfg.copy_linger_days))
         placements[board_source].append(
-            Placement(role.idx, board_source, _board_id(company, role.idx)))
+            Placement(role.idx, board_source, _board_id(company, role.idx), linger))
     for ps in placements.values():
         ps.sort(key=lambda p: (roles[p.role].opened, p.role))
     return Market(cfg, companies, sources, roles, placements, failing_source, failing_week)

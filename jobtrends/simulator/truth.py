@@ -13,7 +13,9 @@ snapshots:
 - a posting missed by ``k`` consecutive complete crawls closes at the time of the first of them;
 - postings live at their source's first crawl are left-censored (opened in no week, kept out of
   time to fill);
-- a role cross-posted on several sources counts once;
+- a role cross-posted on several sources counts once, and closes when the postings of its
+  company's own ATS source close: a job board keeps its copy up for a while after the company
+  took the role down (a role seen only on a job board closes with its postings there);
 - the opening time is the posting's own date (``datePosted``, a bare date on some boards).
 """
 
@@ -204,7 +206,9 @@ def ground_truth(market: Market, *, k: int = 2, min_seen_share: float = 0.5) -> 
     for role_idx in sorted(by_role):
         keys = by_role[role_idx]
         role = market.roles[role_idx]
-        closes = [closed.get(key) for key in keys]
+        own = [key for key in keys
+               if market.source_by_name[key[0]].company == market.companies[role.company].key]
+        closes = [closed.get(key) for key in own or keys]
         earliest = min(opened_at[key] for key in keys)
         outcomes.append(RoleOutcome(
             role=role,
@@ -212,7 +216,8 @@ def ground_truth(market: Market, *, k: int = 2, min_seen_share: float = 0.5) -> 
             first_seen=min(first_seen[key] for key in keys),
             # the role's opening is unknown when its earliest claim is a left-censored posting's
             left_censored=any(censored[key] and opened_at[key] == earliest for key in keys),
-            # the role is closed when every copy of it is
+            # the role is closed when its company closed it (every posting of its own ATS
+            # source), or, seen on no such source, when every copy of it is
             closed_at=None if any(c is None for c in closes) else max(c for c in closes if c),
         ))
     truth = GroundTruth(times, outcomes, incomplete_runs=incomplete)
