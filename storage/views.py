@@ -34,7 +34,7 @@ VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
         "country", "cities", "date_posted", "valid_through", "first_seen_at", "last_seen_at",
         "opened_at", "closed_at", "close_reason", "status", "left_censored",
         "canonical_posting_id", "salary_min", "salary_max", "salary_currency", "salary_period",
-        "enrichment_version",
+        "enrichment_version", "first_party",
     ),
     "v_roles": (
         "role_id", "title", "company", "company_id", "role_family", "seniority",
@@ -94,7 +94,8 @@ SELECT p.id AS posting_id, s.name AS source, p.source_job_id, p.title,
        p.first_seen_at, p.last_seen_at, p.opened_at, p.closed_at, p.close_reason, p.status,
        CASE WHEN p.left_censored THEN 1 ELSE 0 END AS left_censored,
        COALESCE(p.canonical_id, p.id) AS canonical_posting_id,
-       p.salary_min, p.salary_max, p.salary_currency, p.salary_period, p.enrichment_version
+       p.salary_min, p.salary_max, p.salary_currency, p.salary_period, p.enrichment_version,
+       CASE WHEN s.first_party THEN 1 ELSE 0 END AS first_party
 FROM postings p
 JOIN sources s ON s.id = p.source_id
 LEFT JOIN companies c ON c.id = p.company_id

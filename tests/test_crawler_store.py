@@ -76,9 +76,9 @@ def test_crawl_stores_postings_queryable_through_v_postings(
             ("acme", "complete", "finished"), ("vandelay", "complete", "finished")]
         assert runs[0].postings_seen == 2 and runs[0].pages_fetched >= 1
         # the ATS board is the employer's own listing; the schema.org site is taken for a board
-        first_party = conn.execute(text("SELECT name, first_party FROM sources ORDER BY name"))
-        assert [(name, bool(own)) for name, own in first_party] == [
-            ("acme", True), ("vandelay", False)]
+        first_party = conn.execute(text(
+            "SELECT DISTINCT source, first_party FROM v_postings ORDER BY source"))
+        assert [tuple(row) for row in first_party] == [("acme", 1), ("vandelay", 0)]
         signals = {(r.source_job_id.rsplit("/", 1)[-1], r.reason) for r in conn.execute(text(
             "SELECT source_job_id, reason FROM close_signals"))}
         assert signals == {("gone-404.html", "http_gone"), ("closed.html", "not_accepting")}

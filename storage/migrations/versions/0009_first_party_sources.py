@@ -1,6 +1,7 @@
 # ruff: noqa: E501 - view SQL is kept verbatim as it is at this revision
 """``sources.first_party``: the employer's own listing or a copy; ``v_roles`` closes a role
-when its first-party postings close; ``ix_postings_canonical`` also holds ``source_id``.
+when its first-party postings close, ``v_postings`` shows it; ``ix_postings_canonical`` also
+holds ``source_id``.
 
 Job boards keep copies of a posting up for days or weeks after the company took its own posting
 down. A role open while *any* of its postings was open stayed open for as long as a stale copy
@@ -28,6 +29,67 @@ revision: str = "0009_first_party_sources"
 down_revision: str | None = "0008_changed_run"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# v_postings as it is at this revision (a first_party column at the end), and as
+# 0005_posting_descriptions created it (for downgrade)
+V_POSTINGS = {
+    "sqlite": """CREATE VIEW v_postings AS
+SELECT p.id AS posting_id, s.name AS source, p.source_job_id, p.title,
+       COALESCE(c.name, p.company_name_raw) AS company, p.company_id, p.url,
+       d.description_text AS description, p.language, p.seniority, p.employment_type,
+       p.role_family, p.remote, p.country, (SELECT group_concat(city, ', ') FROM (SELECT DISTINCT l.city AS city FROM posting_locations l WHERE l.posting_id = p.id AND l.city IS NOT NULL ORDER BY l.city) AS pc) AS cities, p.date_posted, p.valid_through,
+       p.first_seen_at, p.last_seen_at, p.opened_at, p.closed_at, p.close_reason, p.status,
+       CASE WHEN p.left_censored THEN 1 ELSE 0 END AS left_censored,
+       COALESCE(p.canonical_id, p.id) AS canonical_posting_id,
+       p.salary_min, p.salary_max, p.salary_currency, p.salary_period, p.enrichment_version,
+       CASE WHEN s.first_party THEN 1 ELSE 0 END AS first_party
+FROM postings p
+JOIN sources s ON s.id = p.source_id
+LEFT JOIN companies c ON c.id = p.company_id
+LEFT JOIN posting_descriptions d ON d.posting_id = p.id""",
+    "postgresql": """CREATE VIEW v_postings AS
+SELECT p.id AS posting_id, s.name AS source, p.source_job_id, p.title,
+       COALESCE(c.name, p.company_name_raw) AS company, p.company_id, p.url,
+       d.description_text AS description, p.language, p.seniority, p.employment_type,
+       p.role_family, p.remote, p.country, (SELECT string_agg(DISTINCT l.city, ', ' ORDER BY l.city) FROM posting_locations l WHERE l.posting_id = p.id AND l.city IS NOT NULL) AS cities, p.date_posted, p.valid_through,
+       p.first_seen_at, p.last_seen_at, p.opened_at, p.closed_at, p.close_reason, p.status,
+       CASE WHEN p.left_censored THEN 1 ELSE 0 END AS left_censored,
+       COALESCE(p.canonical_id, p.id) AS canonical_posting_id,
+       p.salary_min, p.salary_max, p.salary_currency, p.salary_period, p.enrichment_version,
+       CASE WHEN s.first_party THEN 1 ELSE 0 END AS first_party
+FROM postings p
+JOIN sources s ON s.id = p.source_id
+LEFT JOIN companies c ON c.id = p.company_id
+LEFT JOIN posting_descriptions d ON d.posting_id = p.id""",
+}
+OLD_V_POSTINGS = {
+    "sqlite": """CREATE VIEW v_postings AS
+SELECT p.id AS posting_id, s.name AS source, p.source_job_id, p.title,
+       COALESCE(c.name, p.company_name_raw) AS company, p.company_id, p.url,
+       d.description_text AS description, p.language, p.seniority, p.employment_type,
+       p.role_family, p.remote, p.country, (SELECT group_concat(city, ', ') FROM (SELECT DISTINCT l.city AS city FROM posting_locations l WHERE l.posting_id = p.id AND l.city IS NOT NULL ORDER BY l.city) AS pc) AS cities, p.date_posted, p.valid_through,
+       p.first_seen_at, p.last_seen_at, p.opened_at, p.closed_at, p.close_reason, p.status,
+       CASE WHEN p.left_censored THEN 1 ELSE 0 END AS left_censored,
+       COALESCE(p.canonical_id, p.id) AS canonical_posting_id,
+       p.salary_min, p.salary_max, p.salary_currency, p.salary_period, p.enrichment_version
+FROM postings p
+JOIN sources s ON s.id = p.source_id
+LEFT JOIN companies c ON c.id = p.company_id
+LEFT JOIN posting_descriptions d ON d.posting_id = p.id""",
+    "postgresql": """CREATE VIEW v_postings AS
+SELECT p.id AS posting_id, s.name AS source, p.source_job_id, p.title,
+       COALESCE(c.name, p.company_name_raw) AS company, p.company_id, p.url,
+       d.description_text AS description, p.language, p.seniority, p.employment_type,
+       p.role_family, p.remote, p.country, (SELECT string_agg(DISTINCT l.city, ', ' ORDER BY l.city) FROM posting_locations l WHERE l.posting_id = p.id AND l.city IS NOT NULL) AS cities, p.date_posted, p.valid_through,
+       p.first_seen_at, p.last_seen_at, p.opened_at, p.closed_at, p.close_reason, p.status,
+       CASE WHEN p.left_censored THEN 1 ELSE 0 END AS left_censored,
+       COALESCE(p.canonical_id, p.id) AS canonical_posting_id,
+       p.salary_min, p.salary_max, p.salary_currency, p.salary_period, p.enrichment_version
+FROM postings p
+JOIN sources s ON s.id = p.source_id
+LEFT JOIN companies c ON c.id = p.company_id
+LEFT JOIN posting_descriptions d ON d.posting_id = p.id""",
+}
 
 # ix_postings_canonical (partial, linked postings only) as 0003_trend_indexes made it
 CANONICAL_COLUMNS = ["canonical_id", "opened_at", "closed_at", "left_censored", "country"]
@@ -198,12 +260,13 @@ FROM (
 }
 
 
-def _replace_v_roles(definitions: dict[str, str]) -> None:
+def _replace_view(name: str, definitions: dict[str, str]) -> None:
     """SQLite resolves views when they are read: drop and create. PostgreSQL keeps the views
-    that read v_roles bound to it: replace it in place (same columns)."""
+    that read one bound to it: replace it in place (same columns, or more at the end; going
+    back, it is dropped and created again, as it cannot lose a column in place)."""
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
-        op.execute("DROP VIEW v_roles")
+        op.execute(f"DROP VIEW {name}")  # our own view names
         op.execute(definitions[dialect])
     else:
         op.execute(definitions[dialect].replace("CREATE VIEW", "CREATE OR REPLACE VIEW", 1))
@@ -226,14 +289,20 @@ def upgrade() -> None:
         sa.Column("first_party", sa.Boolean(), nullable=False, server_default=sa.true()),
     )
     op.execute("UPDATE sources SET first_party = (kind <> 'jsonld')")
-    _replace_v_roles(V_ROLES)
+    _replace_view("v_roles", V_ROLES)
+    _replace_view("v_postings", V_POSTINGS)
     # folding a role's linked postings now reads their source: still from the index alone
     _canonical_index(CANONICAL_COLUMNS + ["source_id"])
 
 
 def downgrade() -> None:
     _canonical_index(CANONICAL_COLUMNS)
-    _replace_v_roles(OLD_V_ROLES)
+    _replace_view("v_roles", OLD_V_ROLES)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP VIEW v_postings")  # no view reads it
+        op.execute(OLD_V_POSTINGS["postgresql"])
+    else:
+        _replace_view("v_postings", OLD_V_POSTINGS)
     if op.get_bind().dialect.name == "sqlite":
         # SQLite 3.35+ drops a column in place (Alembic would rebuild the table under its views)
         op.execute("ALTER TABLE sources DROP COLUMN first_party")
