@@ -17,16 +17,24 @@ def test_list_and_check_online(mockserver: MockServer, tmp_path: Path) -> None: 
         f'\n[[source]]\nname = "wayne"\nkind = "personio"\ncompany = "wayne"\n'
         f'base_url = "{base}/personio/wayne"\n'
         f'\n[[source]]\nname = "ghost"\nkind = "greenhouse"\nboard = "nope"\nbase_url = "{base}"\n'
-        f'\n[[source]]\nname = "off"\nkind = "ashby"\nboard = "x"\nenabled = false\n',
+        f'\n[[source]]\nname = "off"\nkind = "ashby"\nboard = "x"\nenabled = false\n'
+        f'\n[[source]]\nname = "jobs-be"\nkind = "jsonld"\n'
+        f'sitemap_urls = ["{base}/site/sitemap-a.xml"]\n',
         encoding="utf-8")
     listed = run_cli("sources", "list", "--sources", str(sources), cwd=tmp_path,
                      env={"COLUMNS": "200"})
     assert listed.returncode == 0
-    assert "acme" in listed.stdout and "board=acme" in listed.stdout and "no" in listed.stdout
+    rows = {cells[0]: cells[1:] for line in listed.stdout.splitlines()
+            if len(cells := [c.strip() for c in line.split("│")[1:-1]]) == 7}
+    # name: kind, key, country, enabled, first-party, origin
+    assert rows["acme"][:5] == ["greenhouse", "board=acme", "", "yes", "yes"]
+    assert rows["off"][3:5] == ["no", "yes"]
+    assert rows["jobs-be"][:5] == [
+        "jsonld", f"1 URL(s): {base}/site/sitemap-a.xml", "", "yes", "no"]
 
     offline = run_cli("sources", "check", "--sources", str(sources), cwd=tmp_path,
                       env={"COLUMNS": "200"})
-    assert offline.returncode == 0 and "5 source(s) valid (4 enabled)" in offline.stdout
+    assert offline.returncode == 0 and "6 source(s) valid (5 enabled)" in offline.stdout
 
     online = run_cli("sources", "check", "--online", "--sources", str(sources), cwd=tmp_path,
                      env={"COLUMNS": "200"})

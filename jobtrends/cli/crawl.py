@@ -188,11 +188,11 @@ def register(app: typer.Typer) -> None:
     def list_sources(sources_file: SourcesOption = Path(DEFAULT_SOURCES_FILE)) -> None:
         """Show the sources of the sources file."""
         table = Table(title=str(sources_file))
-        for column in ("name", "kind", "key", "country", "enabled", "origin"):
+        for column in ("name", "kind", "key", "country", "enabled", "first-party", "origin"):
             table.add_column(column)
         for src in _load(sources_file):
             table.add_row(src.name, src.kind, _key_of(src), src.country or "",
-                          "yes" if src.enabled else "no",
+                          "yes" if src.enabled else "no", "yes" if src.first_party else "no",
                           src.origin if src.kind != "jsonld" else "")
         console.print(table)
 
