@@ -5,16 +5,17 @@ and normalised title, their cities overlap, their descriptions are near-duplicat
 were listed at about the same time (neither opened more than :data:`ROLE_GAP` after the other
 closed).
 A group never holds two postings of one source (that source lists two roles).
-The earliest-opened posting of a linked group is canonical (``canonical_id`` NULL); the others
-point to it. Candidates come from the ``(company_id, title_normalized)`` index, never from
-all pairs.
+The employer's own posting (of a first-party source; the earliest-opened of them) is the
+canonical posting of a linked group (``canonical_id`` NULL), else the earliest-opened posting;
+the others point to it, and the role takes the canonical posting's attributes. Candidates come
+from the ``(company_id, title_normalized)`` index, never from all pairs.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -41,6 +42,7 @@ _CHUNK = 500
 postings = cast(Table, models.Posting.__table__)
 locations = cast(Table, models.PostingLocation.__table__)
 descriptions = cast(Table, models.PostingDescription.__table__)
+sources = cast(Table, models.Source.__table__)
 _WORD = re.compile(r"\w+")
 T = TypeVar("T")
 
@@ -267,13 +269,17 @@ def _match_strength(a: _Candidate, b: _Candidate) -> tuple[float, int, float]:
     return containment, int(bool(a.cities & b.cities)), -time_apart(a, b).total_seconds()
 
 
-def _canonical_ids(group: list[_Candidate]) -> dict[int, int | None]:
+def _canonical_ids(
+    group: list[_Candidate], first_party: Collection[int] = frozenset()
+) -> dict[int, int | None]:
     """posting id -> the canonical id it should point to (None: it is canonical or alone).
 
     Matches are joined strongest first, and two clusters are joined only when no source has a
     posting in both: a source listing two postings lists two roles, so a job-board copy that
     matches both (same title, no city) joins one of them, never merges them. The order is
     fixed (strength, then earliest opening, then ids), so re-linking gives the same groups.
+    In each group, the posting of a ``first_party`` source (ids) opened first is canonical, else
+    the posting opened first.
     """
     parent = {c.id: c.id for c in group}
     source_sets = {c.id: {c.source_id} for c in group}
@@ -303,10 +309,26 @@ def _canonical_ids(group: list[_Candidate]) -> dict[int, int | None]:
         clusters[root(c.id)].append(c)
     wanted: dict[int, int | None] = {}
     for members in clusters.values():
-        first = min(members, key=lambda c: (c.opened_at, c.id))
+        first = min(members, key=lambda c: (c.source_id not in first_party, c.opened_at, c.id))
         for c in members:
             wanted[c.id] = None if c is first else first.id
     return wanted
+
+
+def relink_source(conn: Connection, source_id: int) -> int:
+    """Link again the roles that hold linked postings of ``source_id`` (its ``first_party`` flag
+    changed: their canonical posting may change with it). Returns what
+    :func:`link_canonical_postings` does."""
+    member = postings.alias("member")
+    linked = select(postings.c.id).where(
+        postings.c.source_id == source_id,
+        or_(
+            postings.c.canonical_id.is_not(None),
+            exists().where(member.c.canonical_id == postings.c.id),
+        ),
+    )
+    ids = list(conn.execute(linked).scalars())
+    return link_canonical_postings(conn, posting_ids=ids) if ids else 0
 
 
 def link_canonical_postings(
@@ -324,8 +346,9 @@ def link_canonical_postings(
     if not keys:
         return 0
     changes: list[dict[str, int | None]] = []
+    first_party = set(conn.execute(select(sources.c.id).where(sources.c.first_party)).scalars())
     for group in _load_groups(conn, keys):
-        wanted = _canonical_ids(group)
+        wanted = _canonical_ids(group, first_party)
         changes.extend(
             {"b_id": c.id, "b_canonical": wanted[c.id]}
             for c in group

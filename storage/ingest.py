@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session
 
 from storage import models
 from storage.companies import normalize_company_name, normalize_title
+from storage.dedup import relink_source
 from storage.records import LocationRecord, PostingRecord
 
 BATCH_SIZE = 1000
@@ -363,7 +364,8 @@ def start_crawl_run(
     """Record the start of a crawl of ``source_name`` observed at ``observed_at``; return its id.
 
     The source is created on first use (its kind, country, ``can_relist`` and ``first_party``
-    follow the latest call). Raises :class:`ObservationOrderError` when ``observed_at`` is older
+    follow the latest call; a changed ``first_party`` re-links the source's roles, whose canonical
+    posting may change with it). Raises :class:`ObservationOrderError` when ``observed_at`` is older
     than the source's latest crawl run; an equal time is allowed (several processes sharing one
     crawl).
     """
@@ -383,10 +385,12 @@ def start_crawl_run(
         .values(name=source_name, created_at=utcnow(), **values)
         .on_conflict_do_nothing(index_elements=["name"])
     )
-    conn.execute(update(_sources).where(_sources.c.name == source_name).values(**values))
-    source_id = conn.execute(
-        select(_sources.c.id).where(_sources.c.name == source_name)
-    ).scalar_one()
+    source_id, was_first_party = conn.execute(
+        select(_sources.c.id, _sources.c.first_party).where(_sources.c.name == source_name)
+    ).one()
+    conn.execute(update(_sources).where(_sources.c.id == source_id).values(**values))
+    if was_first_party != first_party:
+        relink_source(conn, source_id)
     check_observation_order(session, [source_name], observed)
     open_before = conn.execute(
         select(func.count())

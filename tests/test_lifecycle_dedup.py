@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
 from storage import dedup, ingest, models
@@ -46,10 +46,13 @@ def store(
     observed_at: datetime,
     records: list[PostingRecord],
     gone: tuple[str, ...] = (),
+    first_party: bool = True,
 ) -> None:
     """A finished crawl of ``source`` that lists ``records`` and answers 410 for ``gone``."""
     with Session(engine) as session, session.begin():
-        run_id = ingest.start_crawl_run(session, source, kind="x", observed_at=observed_at)
+        run_id = ingest.start_crawl_run(
+            session, source, kind="x", observed_at=observed_at, first_party=first_party
+        )
         ingest.upsert_postings(session, run_id, records)
         for job_id in gone:
             ingest.record_close_signal(session, run_id, job_id, models.CLOSE_HTTP_GONE)
@@ -78,6 +81,44 @@ def test_same_role_on_two_sources_links_to_the_earliest_opened(engine: Engine) -
                                         company_name="CANONICAL",
                                         description_text=DESCRIPTION[:200])])  # fmt: skip
     store(engine, "ats", T0, [posting("a1", date_posted=T0 - timedelta(days=5))])
+    assert links(engine) == {("ats", "a1"): None, ("board", "b1"): ("ats", "a1")}
+
+
+@pytest.mark.parametrize(("board_first_party", "canonical"), [(True, "b1"), (False, "a1")])
+def test_the_employers_own_posting_is_canonical_though_a_copy_opened_first(
+    engine: Engine, board_first_party: bool, canonical: str
+) -> None:
+    """A job board's copy claims an earlier opening than the company's ATS posting: the role
+    takes the ATS posting's attributes (it is canonical), and still opens with the copy."""
+    store(engine, "board", T0, [posting("b1", date_posted=T0 - timedelta(days=9),
+                                        title="ML Engineer", seniority="Entry level")],
+          first_party=board_first_party)  # fmt: skip
+    store(engine, "ats", T0, [posting("a1", date_posted=T0 - timedelta(days=5),
+                                      title="ML engineer", seniority="Mid-Senior level")])
+    other = "a1" if canonical == "b1" else "b1"
+    sources = {"a1": "ats", "b1": "board"}
+    assert links(engine) == {
+        (sources[canonical], canonical): None,
+        (sources[other], other): (sources[canonical], canonical),
+    }
+    with engine.connect() as conn:
+        role = conn.execute(text("SELECT title, seniority, opened_at FROM v_roles")).one()
+    title, seniority = ("ML Engineer", "Entry level") if canonical == "b1" else (
+        "ML engineer", "Mid-Senior level")
+    assert (role.title, role.seniority) == (title, seniority)
+    assert str(role.opened_at).startswith(str((T0 - timedelta(days=9)).date()))
+
+
+def test_a_source_marked_as_a_job_board_hands_its_roles_to_the_employers_postings(
+    engine: Engine,
+) -> None:
+    """The board's sources entry gains ``first_party = false``: its next crawl, which writes
+    nothing (the copy is unchanged), re-points the role to the ATS posting."""
+    store(engine, "board", T0, [posting("b1", date_posted=T0 - timedelta(days=9))])
+    store(engine, "ats", T0, [posting("a1", date_posted=T0 - timedelta(days=5))])
+    assert links(engine)[("ats", "a1")] == ("board", "b1")
+    store(engine, "board", T0 + timedelta(days=7),
+          [posting("b1", date_posted=T0 - timedelta(days=9))], first_party=False)  # fmt: skip
     assert links(engine) == {("ats", "a1"): None, ("board", "b1"): ("ats", "a1")}
 
 

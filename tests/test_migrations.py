@@ -145,6 +145,55 @@ def test_newer_schema_over_older_database_keeps_every_row(engine: Engine) -> Non
         assert [tuple(row) for row in first_party] == [("acme", True), ("jobs-be", False)]
 
 
+def test_0009_points_roles_at_their_first_party_posting(engine: Engine) -> None:
+    """Roles whose canonical posting is a job board's copy get their employer's own posting as
+    canonical (the earliest-opened first-party one); roles seen only on boards keep theirs."""
+    schema.upgrade(engine, "0008_changed_run")
+    meta = MetaData()
+    sources, runs, postings = (Table(name, meta, autoload_with=engine)
+                               for name in ("sources", "crawl_runs", "postings"))  # fmt: skip
+    day = datetime(2026, 3, 2, 9, 0)
+    with engine.begin() as conn:
+        source_ids = {
+            name: conn.execute(
+                insert(sources).returning(sources.c.id),
+                {"name": name, "kind": kind, "can_relist": True, "created_at": day},
+            ).scalar_one()
+            for name, kind in (("acme", "greenhouse"), ("acme-eu", "lever"),
+                               ("jobs-be", "jsonld"), ("jobs-nl", "jsonld"))
+        }  # fmt: skip
+        run_id = conn.execute(
+            insert(runs).returning(runs.c.id),
+            {"source_id": source_ids["acme"], "observed_at": day, "started_at": day,
+             "pages_fetched": 1, "pages_failed": 0, "postings_seen": 0, "status": "complete"},
+        ).scalar_one()  # fmt: skip
+
+        def add(source: str, job: str, opened_day: int, canonical: int | None = None) -> int:
+            return int(conn.execute(
+                insert(postings).returning(postings.c.id),
+                {"source_id": source_ids[source], "source_job_id": job, "title": "Engineer",
+                 "title_normalized": "engineer", "first_seen_at": day, "last_seen_at": day,
+                 "last_seen_run_id": run_id, "opened_at": day.replace(day=opened_day),
+                 "status": "open", "miss_count": 0, "left_censored": False,
+                 "canonical_id": canonical},
+            ).scalar_one())  # fmt: skip
+
+        b1 = add("jobs-be", "b1", 1)  # a board's copy, canonical as the earliest opened
+        add("jobs-nl", "n1", 2, b1)
+        add("acme-eu", "e1", 4, b1)
+        add("acme", "a1", 3, b1)  # the earliest-opened first-party posting
+        b2 = add("jobs-be", "b2", 1)  # a role seen on job boards only
+        add("jobs-nl", "n2", 2, b2)
+    schema.upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(select(postings.c.id, postings.c.source_job_id,
+                                   postings.c.canonical_id)).all()  # fmt: skip
+    job = {posting_id: name for posting_id, name, _ in rows}
+    assert {name: job.get(canonical) for _, name, canonical in rows} == {
+        "a1": None, "b1": "a1", "n1": "a1", "e1": "a1", "b2": None, "n2": "b2",
+    }
+
+
 def test_downgrade_below_0005_puts_descriptions_back(engine: Engine) -> None:
     schema.upgrade(engine, "0001_initial")
     _seed(engine)

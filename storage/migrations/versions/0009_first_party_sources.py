@@ -11,7 +11,9 @@ close; a role seen only on job boards keeps the rule of all its postings (docs/l
 
 Existing sources are first-party unless they are of kind ``jsonld`` (job boards and career sites
 read through schema.org markup; set ``first_party = true`` in the sources file for a career
-site, and the next crawl records it).
+site, and the next crawl records it). A role's canonical posting (whose attributes the role
+takes) is now its first-party posting when it has one: roles whose canonical posting is a job
+board's copy are re-pointed to their earliest-opened first-party posting.
 
 Revision ID: 0009_first_party_sources
 Revises: 0008_changed_run
@@ -283,12 +285,39 @@ def _canonical_index(columns: list[str]) -> None:
     )
 
 
+# A role's canonical posting is now its employer's own (first-party) posting when it has one:
+# roles whose canonical posting is a job board's copy are re-pointed to their earliest-opened
+# first-party posting, as the linking would choose it.
+_REPOINT = (
+    """CREATE TEMPORARY TABLE first_party_repoint AS
+SELECT c.id AS old_id,
+       (SELECT m.id FROM postings m JOIN sources s ON s.id = m.source_id
+        WHERE m.canonical_id = c.id AND s.first_party
+        ORDER BY m.opened_at, m.id LIMIT 1) AS new_id
+FROM postings c JOIN sources cs ON cs.id = c.source_id
+WHERE c.canonical_id IS NULL AND NOT cs.first_party
+  AND EXISTS (SELECT 1 FROM postings m JOIN sources s ON s.id = m.source_id
+              WHERE m.canonical_id = c.id AND s.first_party)""",
+    # the members (the new canonical posting among them, pointing to itself for a moment)
+    """UPDATE postings SET canonical_id = (SELECT r.new_id FROM first_party_repoint r
+                                     WHERE r.old_id = postings.canonical_id)
+WHERE canonical_id IN (SELECT old_id FROM first_party_repoint)""",
+    """UPDATE postings SET canonical_id = (SELECT r.new_id FROM first_party_repoint r
+                                     WHERE r.old_id = postings.id)
+WHERE id IN (SELECT old_id FROM first_party_repoint)""",
+    "UPDATE postings SET canonical_id = NULL WHERE id IN (SELECT new_id FROM first_party_repoint)",
+    "DROP TABLE first_party_repoint",
+)
+
+
 def upgrade() -> None:
     op.add_column(
         "sources",
         sa.Column("first_party", sa.Boolean(), nullable=False, server_default=sa.true()),
     )
     op.execute("UPDATE sources SET first_party = (kind <> 'jsonld')")
+    for statement in _REPOINT:
+        op.execute(statement)
     _replace_view("v_roles", V_ROLES)
     _replace_view("v_postings", V_POSTINGS)
     # folding a role's linked postings now reads their source: still from the index alone
