@@ -119,7 +119,9 @@ def crawl_week(url: str, boards: Boards, at: datetime) -> Week:
         if int(record.source_job_id) % 4 == 0
     ]
     with Session(engine) as session, session.begin():
-        run_id = ingest.start_crawl_run(session, "jobboard", kind="jsonld", observed_at=at)
+        run_id = ingest.start_crawl_run(
+            session, "jobboard", kind="jsonld", observed_at=at, first_party=False
+        )
         for start in range(0, len(copies), 1000):
             ingest.upsert_postings(session, run_id, copies[start : start + 1000])
         ingest.finish_crawl_run(
