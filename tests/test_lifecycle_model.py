@@ -601,40 +601,40 @@ def _crawl(source: str, gap_hours: int, seen: str) -> Crawl:
     return Crawl(source, gap_hours, frozenset(seen), frozenset(), "clean", (), one, frozenset())
 
 
+def _shared_a(*crawls: Crawl) -> History:
+    """K=1 clean crawls of job A, listed by every source under one title, and of others; no
+    ``datePosted`` nor ``validThrough``."""
+    return History(
+        k=1,
+        date_posted={(s, j): None for s in SOURCES for j in JOBS},
+        valid_through={(s, j): None for s in SOURCES for j in JOBS},
+        shared=frozenset("A"),
+        crawls=list(crawls),
+    )
+
+
 # A shared job the ATS and the job board list together and close, then a one-off page lists
 # it 40 days later: two roles of one title (random histories rarely reach so long a gap).
-RELISTED_AFTER_THE_GAP = History(
-    k=1,
-    date_posted={(s, j): None for s in SOURCES for j in JOBS},
-    valid_through={(s, j): None for s in SOURCES for j in JOBS},
-    shared=frozenset("A"),
-    crawls=[
-        _crawl("ats", 1, "ABCD"),
-        _crawl("board", 1, "A"),
-        _crawl("ats", 24, "BCD"),
-        _crawl("board", 24, "EF"),
-        _crawl("page", 40 * 24, "A"),
-    ],
+RELISTED_AFTER_THE_GAP = _shared_a(
+    _crawl("ats", 1, "ABCD"),
+    _crawl("board", 1, "A"),
+    _crawl("ats", 24, "BCD"),
+    _crawl("board", 24, "EF"),
+    _crawl("page", 40 * 24, "A"),
 )
 
 
-# The ATS and the job board list a shared job; the ATS closes it (K=1) and the board keeps its
-# copy for two more weeks: the role closes with the ATS posting.
-STALE_BOARD_COPY = History(
-    k=1,
-    date_posted={(s, j): None for s in SOURCES for j in JOBS},
-    valid_through={(s, j): None for s in SOURCES for j in JOBS},
-    shared=frozenset("A"),
-    crawls=[
-        _crawl("ats", 1, "B"),
-        _crawl("board", 1, "C"),
-        _crawl("ats", 24, "AB"),
-        _crawl("board", 1, "AC"),
-        _crawl("ats", 7 * 24, "B"),
-        _crawl("board", 1, "AC"),
-        _crawl("board", 7 * 24, "AC"),
-        _crawl("ats", 1, "B"),
-    ],
+# The ATS and the job board list a shared job; the ATS closes it and the board keeps its copy
+# for two more weeks: the role closes with the ATS posting.
+STALE_BOARD_COPY = _shared_a(
+    _crawl("ats", 1, "B"),
+    _crawl("board", 1, "C"),
+    _crawl("ats", 24, "AB"),
+    _crawl("board", 1, "AC"),
+    _crawl("ats", 7 * 24, "B"),
+    _crawl("board", 1, "AC"),
+    _crawl("board", 7 * 24, "AC"),
+    _crawl("ats", 1, "B"),
 )
 
 
