@@ -32,79 +32,51 @@ down_revision: str | None = "0008_changed_run"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# v_postings as it is at this revision (a first_party column at the end), and as
+# Per-dialect parts of the views below, as at 0002/0005
+_DAYS = {
+    "sqlite": "CAST(julianday(date(x.closed_at)) - julianday(date(x.opened_at)) AS INTEGER)",
+    "postgresql": "(CAST(x.closed_at AS DATE) - CAST(x.opened_at AS DATE))",
+}
+_CITIES = {
+    "sqlite": "(SELECT group_concat(city, ', ') FROM (SELECT DISTINCT l.city AS city FROM posting_locations l WHERE l.posting_id = p.id AND l.city IS NOT NULL ORDER BY l.city) AS pc)",
+    "postgresql": "(SELECT string_agg(DISTINCT l.city, ', ' ORDER BY l.city) FROM posting_locations l WHERE l.posting_id = p.id AND l.city IS NOT NULL)",
+}
+
+# v_postings as it is at this revision ({first_party}: a column at the end), and as
 # 0005_posting_descriptions created it (for downgrade)
+_V_POSTINGS = """CREATE VIEW v_postings AS
+SELECT p.id AS posting_id, s.name AS source, p.source_job_id, p.title,
+       COALESCE(c.name, p.company_name_raw) AS company, p.company_id, p.url,
+       d.description_text AS description, p.language, p.seniority, p.employment_type,
+       p.role_family, p.remote, p.country, {cities} AS cities, p.date_posted, p.valid_through,
+       p.first_seen_at, p.last_seen_at, p.opened_at, p.closed_at, p.close_reason, p.status,
+       CASE WHEN p.left_censored THEN 1 ELSE 0 END AS left_censored,
+       COALESCE(p.canonical_id, p.id) AS canonical_posting_id,
+       p.salary_min, p.salary_max, p.salary_currency, p.salary_period, p.enrichment_version{first_party}
+FROM postings p
+JOIN sources s ON s.id = p.source_id
+LEFT JOIN companies c ON c.id = p.company_id
+LEFT JOIN posting_descriptions d ON d.posting_id = p.id"""
+_FIRST_PARTY = ",\n       CASE WHEN s.first_party THEN 1 ELSE 0 END AS first_party"
 V_POSTINGS = {
-    "sqlite": """CREATE VIEW v_postings AS
-SELECT p.id AS posting_id, s.name AS source, p.source_job_id, p.title,
-       COALESCE(c.name, p.company_name_raw) AS company, p.company_id, p.url,
-       d.description_text AS description, p.language, p.seniority, p.employment_type,
-       p.role_family, p.remote, p.country, (SELECT group_concat(city, ', ') FROM (SELECT DISTINCT l.city AS city FROM posting_locations l WHERE l.posting_id = p.id AND l.city IS NOT NULL ORDER BY l.city) AS pc) AS cities, p.date_posted, p.valid_through,
-       p.first_seen_at, p.last_seen_at, p.opened_at, p.closed_at, p.close_reason, p.status,
-       CASE WHEN p.left_censored THEN 1 ELSE 0 END AS left_censored,
-       COALESCE(p.canonical_id, p.id) AS canonical_posting_id,
-       p.salary_min, p.salary_max, p.salary_currency, p.salary_period, p.enrichment_version,
-       CASE WHEN s.first_party THEN 1 ELSE 0 END AS first_party
-FROM postings p
-JOIN sources s ON s.id = p.source_id
-LEFT JOIN companies c ON c.id = p.company_id
-LEFT JOIN posting_descriptions d ON d.posting_id = p.id""",
-    "postgresql": """CREATE VIEW v_postings AS
-SELECT p.id AS posting_id, s.name AS source, p.source_job_id, p.title,
-       COALESCE(c.name, p.company_name_raw) AS company, p.company_id, p.url,
-       d.description_text AS description, p.language, p.seniority, p.employment_type,
-       p.role_family, p.remote, p.country, (SELECT string_agg(DISTINCT l.city, ', ' ORDER BY l.city) FROM posting_locations l WHERE l.posting_id = p.id AND l.city IS NOT NULL) AS cities, p.date_posted, p.valid_through,
-       p.first_seen_at, p.last_seen_at, p.opened_at, p.closed_at, p.close_reason, p.status,
-       CASE WHEN p.left_censored THEN 1 ELSE 0 END AS left_censored,
-       COALESCE(p.canonical_id, p.id) AS canonical_posting_id,
-       p.salary_min, p.salary_max, p.salary_currency, p.salary_period, p.enrichment_version,
-       CASE WHEN s.first_party THEN 1 ELSE 0 END AS first_party
-FROM postings p
-JOIN sources s ON s.id = p.source_id
-LEFT JOIN companies c ON c.id = p.company_id
-LEFT JOIN posting_descriptions d ON d.posting_id = p.id""",
+    dialect: _V_POSTINGS.format(cities=cities, first_party=_FIRST_PARTY)
+    for dialect, cities in _CITIES.items()
 }
 OLD_V_POSTINGS = {
-    "sqlite": """CREATE VIEW v_postings AS
-SELECT p.id AS posting_id, s.name AS source, p.source_job_id, p.title,
-       COALESCE(c.name, p.company_name_raw) AS company, p.company_id, p.url,
-       d.description_text AS description, p.language, p.seniority, p.employment_type,
-       p.role_family, p.remote, p.country, (SELECT group_concat(city, ', ') FROM (SELECT DISTINCT l.city AS city FROM posting_locations l WHERE l.posting_id = p.id AND l.city IS NOT NULL ORDER BY l.city) AS pc) AS cities, p.date_posted, p.valid_through,
-       p.first_seen_at, p.last_seen_at, p.opened_at, p.closed_at, p.close_reason, p.status,
-       CASE WHEN p.left_censored THEN 1 ELSE 0 END AS left_censored,
-       COALESCE(p.canonical_id, p.id) AS canonical_posting_id,
-       p.salary_min, p.salary_max, p.salary_currency, p.salary_period, p.enrichment_version
-FROM postings p
-JOIN sources s ON s.id = p.source_id
-LEFT JOIN companies c ON c.id = p.company_id
-LEFT JOIN posting_descriptions d ON d.posting_id = p.id""",
-    "postgresql": """CREATE VIEW v_postings AS
-SELECT p.id AS posting_id, s.name AS source, p.source_job_id, p.title,
-       COALESCE(c.name, p.company_name_raw) AS company, p.company_id, p.url,
-       d.description_text AS description, p.language, p.seniority, p.employment_type,
-       p.role_family, p.remote, p.country, (SELECT string_agg(DISTINCT l.city, ', ' ORDER BY l.city) FROM posting_locations l WHERE l.posting_id = p.id AND l.city IS NOT NULL) AS cities, p.date_posted, p.valid_through,
-       p.first_seen_at, p.last_seen_at, p.opened_at, p.closed_at, p.close_reason, p.status,
-       CASE WHEN p.left_censored THEN 1 ELSE 0 END AS left_censored,
-       COALESCE(p.canonical_id, p.id) AS canonical_posting_id,
-       p.salary_min, p.salary_max, p.salary_currency, p.salary_period, p.enrichment_version
-FROM postings p
-JOIN sources s ON s.id = p.source_id
-LEFT JOIN companies c ON c.id = p.company_id
-LEFT JOIN posting_descriptions d ON d.posting_id = p.id""",
+    dialect: _V_POSTINGS.format(cities=cities, first_party="") for dialect, cities in _CITIES.items()
 }
 
 # ix_postings_canonical (partial, linked postings only) as 0003_trend_indexes made it
 CANONICAL_COLUMNS = ["canonical_id", "opened_at", "closed_at", "left_censored", "country"]
 
 # v_roles as it is at this revision, and as 0002_analyst_views created it (for downgrade)
-V_ROLES = {
-    "sqlite": """CREATE VIEW v_roles AS
+_V_ROLES = """CREATE VIEW v_roles AS
 SELECT x.role_id, x.title, x.company, x.company_id, x.role_family, x.seniority,
        x.employment_type, x.remote, x.country, x.postings, x.opened_at, x.closed_at,
        CASE WHEN x.closed_at IS NULL THEN 'open' ELSE 'closed' END AS status,
        x.left_censored,
        CASE WHEN x.closed_at IS NOT NULL AND x.left_censored = 0
-            THEN CAST(julianday(date(x.closed_at)) - julianday(date(x.opened_at)) AS INTEGER) END AS days_to_fill
+            THEN {days} END AS days_to_fill
 FROM (
   SELECT r.id AS role_id, r.title, COALESCE(c.name, r.company_name_raw) AS company,
          r.company_id, r.role_family, r.seniority, r.employment_type, r.remote, r.country,
@@ -142,62 +114,14 @@ FROM (
   JOIN sources rs ON rs.id = r.source_id
   LEFT JOIN companies c ON c.id = r.company_id
   WHERE r.canonical_id IS NULL
-) x""",
-    "postgresql": """CREATE VIEW v_roles AS
+) x"""
+_OLD_V_ROLES = """CREATE VIEW v_roles AS
 SELECT x.role_id, x.title, x.company, x.company_id, x.role_family, x.seniority,
        x.employment_type, x.remote, x.country, x.postings, x.opened_at, x.closed_at,
        CASE WHEN x.closed_at IS NULL THEN 'open' ELSE 'closed' END AS status,
        x.left_censored,
        CASE WHEN x.closed_at IS NOT NULL AND x.left_censored = 0
-            THEN (CAST(x.closed_at AS DATE) - CAST(x.opened_at AS DATE)) END AS days_to_fill
-FROM (
-  SELECT r.id AS role_id, r.title, COALESCE(c.name, r.company_name_raw) AS company,
-         r.company_id, r.role_family, r.seniority, r.employment_type, r.remote, r.country,
-         1 + COALESCE(g.n, 0) AS postings,
-         CASE WHEN g.opened_at < r.opened_at THEN g.opened_at ELSE r.opened_at END AS opened_at,
-         CASE WHEN g.role_id IS NULL THEN r.closed_at
-              WHEN rs.first_party AND r.closed_at IS NULL THEN NULL
-              WHEN g.n_first_party_closed < g.n_first_party THEN NULL
-              WHEN rs.first_party AND g.first_party_closed_at > r.closed_at
-                THEN g.first_party_closed_at
-              WHEN rs.first_party THEN r.closed_at
-              WHEN g.n_first_party > 0 THEN g.first_party_closed_at
-              WHEN r.closed_at IS NULL THEN NULL
-              WHEN g.n_closed < g.n THEN NULL
-              WHEN g.closed_at > r.closed_at THEN g.closed_at
-              ELSE r.closed_at END AS closed_at,
-         CASE WHEN r.left_censored AND (g.opened_at IS NULL OR g.opened_at >= r.opened_at)
-                THEN 1
-              WHEN g.censored_opened_at = g.opened_at AND g.censored_opened_at <= r.opened_at
-                THEN 1
-              ELSE 0 END AS left_censored
-  FROM postings r
-  LEFT JOIN (
-    SELECT m.canonical_id AS role_id, COUNT(*) AS n, COUNT(m.closed_at) AS n_closed,
-           MIN(m.opened_at) AS opened_at, MAX(m.closed_at) AS closed_at,
-           MIN(CASE WHEN m.left_censored THEN m.opened_at END) AS censored_opened_at,
-           SUM(CASE WHEN ms.first_party THEN 1 ELSE 0 END) AS n_first_party,
-           COUNT(CASE WHEN ms.first_party THEN m.closed_at END) AS n_first_party_closed,
-           MAX(CASE WHEN ms.first_party THEN m.closed_at END) AS first_party_closed_at
-    FROM postings m
-    JOIN sources ms ON ms.id = m.source_id
-    WHERE m.canonical_id IS NOT NULL
-    GROUP BY m.canonical_id
-  ) g ON g.role_id = r.id
-  JOIN sources rs ON rs.id = r.source_id
-  LEFT JOIN companies c ON c.id = r.company_id
-  WHERE r.canonical_id IS NULL
-) x""",
-}
-
-OLD_V_ROLES = {
-    "sqlite": """CREATE VIEW v_roles AS
-SELECT x.role_id, x.title, x.company, x.company_id, x.role_family, x.seniority,
-       x.employment_type, x.remote, x.country, x.postings, x.opened_at, x.closed_at,
-       CASE WHEN x.closed_at IS NULL THEN 'open' ELSE 'closed' END AS status,
-       x.left_censored,
-       CASE WHEN x.closed_at IS NOT NULL AND x.left_censored = 0
-            THEN CAST(julianday(date(x.closed_at)) - julianday(date(x.opened_at)) AS INTEGER) END AS days_to_fill
+            THEN {days} END AS days_to_fill
 FROM (
   SELECT r.id AS role_id, r.title, COALESCE(c.name, r.company_name_raw) AS company,
          r.company_id, r.role_family, r.seniority, r.employment_type, r.remote, r.country,
@@ -224,42 +148,9 @@ FROM (
   ) g ON g.role_id = r.id
   LEFT JOIN companies c ON c.id = r.company_id
   WHERE r.canonical_id IS NULL
-) x""",
-    "postgresql": """CREATE VIEW v_roles AS
-SELECT x.role_id, x.title, x.company, x.company_id, x.role_family, x.seniority,
-       x.employment_type, x.remote, x.country, x.postings, x.opened_at, x.closed_at,
-       CASE WHEN x.closed_at IS NULL THEN 'open' ELSE 'closed' END AS status,
-       x.left_censored,
-       CASE WHEN x.closed_at IS NOT NULL AND x.left_censored = 0
-            THEN (CAST(x.closed_at AS DATE) - CAST(x.opened_at AS DATE)) END AS days_to_fill
-FROM (
-  SELECT r.id AS role_id, r.title, COALESCE(c.name, r.company_name_raw) AS company,
-         r.company_id, r.role_family, r.seniority, r.employment_type, r.remote, r.country,
-         1 + COALESCE(g.n, 0) AS postings,
-         CASE WHEN g.opened_at < r.opened_at THEN g.opened_at ELSE r.opened_at END AS opened_at,
-         CASE WHEN r.closed_at IS NULL THEN NULL
-              WHEN g.role_id IS NULL THEN r.closed_at
-              WHEN g.n_closed < g.n THEN NULL
-              WHEN g.closed_at > r.closed_at THEN g.closed_at
-              ELSE r.closed_at END AS closed_at,
-         CASE WHEN r.left_censored AND (g.opened_at IS NULL OR g.opened_at >= r.opened_at)
-                THEN 1
-              WHEN g.censored_opened_at = g.opened_at AND g.censored_opened_at <= r.opened_at
-                THEN 1
-              ELSE 0 END AS left_censored
-  FROM postings r
-  LEFT JOIN (
-    SELECT m.canonical_id AS role_id, COUNT(*) AS n, COUNT(m.closed_at) AS n_closed,
-           MIN(m.opened_at) AS opened_at, MAX(m.closed_at) AS closed_at,
-           MIN(CASE WHEN m.left_censored THEN m.opened_at END) AS censored_opened_at
-    FROM postings m
-    WHERE m.canonical_id IS NOT NULL
-    GROUP BY m.canonical_id
-  ) g ON g.role_id = r.id
-  LEFT JOIN companies c ON c.id = r.company_id
-  WHERE r.canonical_id IS NULL
-) x""",
-}
+) x"""
+V_ROLES = {dialect: _V_ROLES.format(days=days) for dialect, days in _DAYS.items()}
+OLD_V_ROLES = {dialect: _OLD_V_ROLES.format(days=days) for dialect, days in _DAYS.items()}
 
 
 def _replace_view(name: str, definitions: dict[str, str]) -> None:
