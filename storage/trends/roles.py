@@ -204,8 +204,6 @@ def _roles_reached_through_links(rf: ResolvedFilter) -> Select[Any]:
     )
 
 
-
-
 def _folded_lifecycle(t: Any, g: Any) -> dict[str, ColumnElement[Any]]:
     """A role row's lifecycle folded with its linked postings' figures ``g`` (of
     :func:`_group_lifecycles`): the earliest opening; open while any first-party posting is,
@@ -263,7 +261,7 @@ def _fold_linked_postings(roles: Table) -> Update:
 def _group_lifecycles(role_ids: Select[Any]) -> Subquery:
     """Per role among ``role_ids``, the lifecycle figures of the postings linked to it."""
     member = aliased(Posting, name="m")
-    first_party = Source.first_party
+    first_party = Source.first_party  # of the member's source, joined below
     return (
         select(
             member.canonical_id.label("role_id"),
