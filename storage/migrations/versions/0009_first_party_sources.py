@@ -189,6 +189,8 @@ FROM postings c JOIN sources cs ON cs.id = c.source_id
 WHERE c.canonical_id IS NULL AND NOT cs.first_party
   AND EXISTS (SELECT 1 FROM postings m JOIN sources s ON s.id = m.source_id
               WHERE m.canonical_id = c.id AND s.first_party)""",
+    # looked up once per re-pointed row below (without it: 11 s a statement at 1M postings)
+    "CREATE UNIQUE INDEX first_party_repoint_old ON first_party_repoint (old_id)",
     # the members (the new canonical posting among them, pointing to itself for a moment)
     """UPDATE postings SET canonical_id = (SELECT r.new_id FROM first_party_repoint r
                                      WHERE r.old_id = postings.canonical_id)
