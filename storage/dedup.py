@@ -145,7 +145,7 @@ def _candidate_keys(
     With neither ``run_ids`` nor ``posting_ids``: every key listed by more than one source (an
     index-only grouping of ``ix_postings_dedup``). Otherwise the keys of the postings those runs
     wrote (``changed_run_id``: new, changed or reopened, not merely seen again) and of the
-    given postings, and of the postings linked to them (one may have left their key); among
+    given postings, and of the postings linked to or from them (one may have left their key); among
     those, the keys listed by several sources or holding a link to clear.
     """
     if run_ids is None and posting_ids is None:
@@ -171,6 +171,17 @@ def _candidate_keys(
                 conn.execute(
                     select(linked.c.company_id, linked.c.title_normalized)
                     .where(linked.c.canonical_id.in_(select(postings.c.id).where(where)))
+                    .distinct()
+                )
+            )
+        )
+        # and their canonical postings' keys: a retitled copy still points to its old role,
+        # whose other postings may have been one role only through it
+        touched.update(
+            _pairs(
+                conn.execute(
+                    select(linked.c.company_id, linked.c.title_normalized)
+                    .where(linked.c.id.in_(select(postings.c.canonical_id).where(where)))
                     .distinct()
                 )
             )

@@ -310,6 +310,26 @@ def test_a_posting_retitled_away_from_its_role_is_unlinked(engine: Engine) -> No
     assert links(engine) == {("ats", "a1"): None, ("board", "b1"): None}
 
 
+def test_a_copy_that_bridged_two_postings_leaves_them_apart_when_retitled(engine: Engine) -> None:
+    """The ATS posting closed; the board's copy, listed two weeks later, joined it, and a one-off
+    page listed six weeks after the close joined through the copy (open with it). When the board
+    retitles its copy, nothing links the page to the long-closed ATS posting any more: two
+    roles. (Found by the random model test: the copy pointed to the ATS posting, whose key
+    nobody looked at again.)"""
+    store(engine, "ats", T0, [posting("a1"), *FILLERS])
+    store(engine, "ats", T0 + WEEK, FILLERS, gone=("a1",))
+    store(engine, "board", T0 + 3 * WEEK, [posting("b1")])
+    store(engine, "page", T0 + 7 * WEEK, [posting("p1")])
+    assert links(engine)[("page", "p1")] == ("ats", "a1")
+    store(engine, "board", T0 + 8 * WEEK, [posting("b1", title="Head of Machine Learning")])
+    assert links(engine) == {
+        ("ats", "a1"): None,
+        ("board", "b1"): None,
+        ("page", "p1"): None,
+        **{("ats", f"f{i}"): None for i in range(3)},
+    }
+
+
 def test_re_enrichment_links_postings_whose_cities_now_match(engine: Engine) -> None:
     """Re-enrichment rewrites cities, which decide whether two sources list one role; it
     re-links what it rewrote (reconcile only looks at what crawls write)."""
