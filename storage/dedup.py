@@ -166,26 +166,15 @@ def _candidate_keys(
     touched: set[tuple[int, str]] = set()
     for where in written:
         touched.update(_pairs(conn.execute(select(*_KEY).where(where).distinct())))
-        touched.update(
-            _pairs(
-                conn.execute(
-                    select(linked.c.company_id, linked.c.title_normalized)
-                    .where(linked.c.canonical_id.in_(select(postings.c.id).where(where)))
-                    .distinct()
-                )
-            )
-        )
-        # and their canonical postings' keys: a retitled copy still points to its old role,
-        # whose other postings may have been one role only through it
-        touched.update(
-            _pairs(
-                conn.execute(
-                    select(linked.c.company_id, linked.c.title_normalized)
-                    .where(linked.c.id.in_(select(postings.c.canonical_id).where(where)))
-                    .distinct()
-                )
-            )
-        )
+        # the keys of the postings linked to them, and of their canonical postings: a retitled
+        # copy still points to its old role, whose other postings may have been one role only
+        # through it
+        for related in (
+            linked.c.canonical_id.in_(select(postings.c.id).where(where)),
+            linked.c.id.in_(select(postings.c.canonical_id).where(where)),
+        ):
+            keys = select(linked.c.company_id, linked.c.title_normalized).where(related)
+            touched.update(_pairs(conn.execute(keys.distinct())))
     touched = {(company, title) for company, title in touched if company is not None and title}
     if every is not None:
         return touched & every
