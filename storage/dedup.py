@@ -21,7 +21,18 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Table, bindparam, exists, func, or_, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from storage import models
 from storage.companies import fold
@@ -198,22 +209,21 @@ def _candidate_keys(
     return found
 
 
+def _is_linked() -> ColumnElement[bool]:
+    """The posting is linked to another posting, or another one to it."""
+    member = postings.alias("member")
+    return or_(
+        postings.c.canonical_id.is_not(None),
+        exists().where(member.c.canonical_id == postings.c.id),
+    )
+
+
 def linked_among(conn: Connection, posting_ids: Sequence[int]) -> list[int]:
     """Those of ``posting_ids`` that are linked to or from another posting."""
-    member = postings.alias("member")
     found: list[int] = []
     for chunk in _chunks(posting_ids):
-        found.extend(
-            conn.execute(
-                select(postings.c.id).where(
-                    postings.c.id.in_(chunk),
-                    or_(
-                        postings.c.canonical_id.is_not(None),
-                        exists().where(member.c.canonical_id == postings.c.id),
-                    ),
-                )
-            ).scalars()
-        )
+        linked = select(postings.c.id).where(postings.c.id.in_(chunk), _is_linked())
+        found.extend(conn.execute(linked).scalars())
     return found
 
 
@@ -319,14 +329,7 @@ def relink_source(conn: Connection, source_id: int) -> int:
     """Link again the roles that hold linked postings of ``source_id`` (its ``first_party`` flag
     changed: their canonical posting may change with it). Returns what
     :func:`link_canonical_postings` does."""
-    member = postings.alias("member")
-    linked = select(postings.c.id).where(
-        postings.c.source_id == source_id,
-        or_(
-            postings.c.canonical_id.is_not(None),
-            exists().where(member.c.canonical_id == postings.c.id),
-        ),
-    )
+    linked = select(postings.c.id).where(postings.c.source_id == source_id, _is_linked())
     ids = list(conn.execute(linked).scalars())
     return link_canonical_postings(conn, posting_ids=ids) if ids else 0
 
