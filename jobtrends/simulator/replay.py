@@ -12,8 +12,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from crawler.sources import KINDS
 from jobtrends.simulator.content import description, location_label
-from jobtrends.simulator.market import KIND_JSONLD, Market, Placement
+from jobtrends.simulator.market import Market, Placement
 from jobtrends.simulator.truth import claimed_opening
 from jobtrends.simulator.vocab import CITIES, skill_label
 from storage.ingest import finish_crawl_run, start_crawl_run, upsert_postings
@@ -54,9 +55,9 @@ def replay_week(session: Session, market: Market, week: int) -> None:
     """Record one crawl per source at ``week``'s crawl time, then reconcile."""
     observed_at: datetime = market.crawl_time(week)
     for spec in market.sources:
-        # job boards copy the companies' ATS postings (and keep them up longer): not first-party
+        # as a crawl of the market's sources file records it: job boards are not first-party
         run_id = start_crawl_run(session, spec.name, kind=spec.kind, observed_at=observed_at,
-                                 country=spec.country, first_party=spec.kind != KIND_JSONLD)
+                                 country=spec.country, first_party=KINDS[spec.kind].first_party)
         if market.is_failing(spec.name, week):
             finish_crawl_run(session, run_id, finish_reason="finished", pages_fetched=0,
                              pages_failed=3, finished_at=observed_at)
