@@ -50,6 +50,7 @@ from storage import models
 from storage.companies import normalize_company_name, normalize_title
 from storage.dedup import relink_source
 from storage.records import LocationRecord, PostingRecord
+from storage.retire import SourceRetiredError
 
 BATCH_SIZE = 1000
 # A datePosted further back than this is a recycled or default date, not an opening time.
@@ -365,7 +366,8 @@ def start_crawl_run(
 
     The source is created on first use (its kind, country, ``can_relist`` and ``first_party``
     follow the latest call; a changed ``first_party`` re-links the source's roles, whose canonical
-    posting may change with it). Raises :class:`ObservationOrderError` when ``observed_at`` is older
+    posting may change with it). Raises :class:`~storage.retire.SourceRetiredError` for a retired
+    source, and :class:`ObservationOrderError` when ``observed_at`` is older
     than the source's latest crawl run; an equal time is allowed (several processes sharing one
     crawl).
     """
@@ -385,9 +387,13 @@ def start_crawl_run(
         .values(name=source_name, created_at=utcnow(), **values)
         .on_conflict_do_nothing(index_elements=["name"])
     )
-    source_id, was_first_party = conn.execute(
-        select(_sources.c.id, _sources.c.first_party).where(_sources.c.name == source_name)
+    source_id, was_first_party, retired_at = conn.execute(
+        select(_sources.c.id, _sources.c.first_party, _sources.c.retired_at).where(
+            _sources.c.name == source_name
+        )
     ).one()
+    if retired_at is not None:
+        raise SourceRetiredError(source_name, retired_at)
     conn.execute(update(_sources).where(_sources.c.id == source_id).values(**values))
     if was_first_party != first_party:
         relink_source(conn, source_id)
@@ -457,10 +463,14 @@ def record_close_signal(session: Session, run_id: int, source_job_id: str, reaso
         )
     conn = session.connection()
     run = conn.execute(
-        select(_runs.c.source_id, _runs.c.observed_at).where(_runs.c.id == run_id)
+        select(_runs.c.source_id, _runs.c.observed_at, _sources.c.name, _sources.c.retired_at)
+        .join_from(_runs, _sources, _sources.c.id == _runs.c.source_id)
+        .where(_runs.c.id == run_id)
     ).one_or_none()
     if run is None:
         raise LookupError(f"no crawl run with id {run_id}")
+    if run.retired_at is not None:  # retired while this crawl ran: its sightings are not kept
+        raise SourceRetiredError(run.name, run.retired_at)
     conn.execute(
         _signals.insert().values(
             source_id=run.source_id,
@@ -507,10 +517,14 @@ def known_content_hashes(
 
 def _run_context(conn: Connection, run_id: int) -> _RunContext:
     run = conn.execute(
-        select(_runs.c.source_id, _runs.c.observed_at).where(_runs.c.id == run_id)
+        select(_runs.c.source_id, _runs.c.observed_at, _sources.c.name, _sources.c.retired_at)
+        .join_from(_runs, _sources, _sources.c.id == _runs.c.source_id)
+        .where(_runs.c.id == run_id)
     ).one_or_none()
     if run is None:
         raise LookupError(f"no crawl run with id {run_id}")
+    if run.retired_at is not None:  # retired while this crawl ran: its sightings are not kept
+        raise SourceRetiredError(run.name, run.retired_at)
     # An earlier crawl tracks the source if it was complete, or is not judged yet but stored
     # postings (judged optimistically; reconcile normally runs right after each crawl).
     previous = conn.execute(

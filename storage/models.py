@@ -41,6 +41,9 @@ CLOSE_UNSEEN = "unseen"  # missing from K consecutive complete crawls
 CLOSE_HTTP_GONE = "http_gone"  # the posting's page answered 404/410
 CLOSE_NOT_ACCEPTING = "not_accepting"  # the page says it no longer accepts applications
 CLOSE_EXPIRED = "expired"  # validThrough passed and the source cannot list it again
+# not a close: its source was retired (no longer crawled), so the posting is right-censored at
+# its last sighting; what became of it after that is unknown (docs/lifecycle.md, "Retiring")
+CLOSE_UNTRACKED = "untracked"
 
 
 # Named constraints, so later migrations can alter them (SQLite batch mode needs names).
@@ -73,6 +76,9 @@ class Source(Base):
     # than a job board copying it: a role's own postings decide when it closes (lifecycle.md)
     first_party: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # set by `jobtrends sources retire`: no longer crawled; its postings open then were
+    # right-censored, and a crawl of it is refused
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     crawl_runs: Mapped[list[CrawlRun]] = relationship(back_populates="source")
 
@@ -134,6 +140,8 @@ class Posting(Base):
             "opened_at",
             "canonical_id",
             "left_censored",
+            # a close that is only the end of tracking ('untracked'): right-censored
+            "close_reason",
             "role_family",
             "seniority",
             "employment_type",
@@ -150,6 +158,7 @@ class Posting(Base):
             "opened_at",
             "closed_at",
             "left_censored",
+            "close_reason",
             "country",
             "source_id",
             sqlite_where=text("canonical_id IS NOT NULL"),

@@ -101,13 +101,17 @@ JOIN sources s ON s.id = p.source_id
 LEFT JOIN companies c ON c.id = p.company_id
 LEFT JOIN posting_descriptions d ON d.posting_id = p.id""",
         # One row per role (canonical posting): lifecycle folded over its linked postings; the
-        # postings of first-party sources decide the close when the role has any (lifecycle.md).
+        # postings of first-party sources decide the close when the role has any. Its status is
+        # 'untracked' (right-censored) when no seen close is as late as that close: it is only
+        # the end of tracking of a retired source (lifecycle.md).
         "v_roles": """
 SELECT x.role_id, x.title, x.company, x.company_id, x.role_family, x.seniority,
        x.employment_type, x.remote, x.country, x.postings, x.opened_at, x.closed_at,
-       CASE WHEN x.closed_at IS NULL THEN 'open' ELSE 'closed' END AS status,
+       CASE WHEN x.closed_at IS NULL THEN 'open'
+            WHEN x.seen_closed_at IS NULL OR x.closed_at > x.seen_closed_at THEN 'untracked'
+            ELSE 'closed' END AS status,
        x.left_censored,
-       CASE WHEN x.closed_at IS NOT NULL AND x.left_censored = 0
+       CASE WHEN x.seen_closed_at >= x.closed_at AND x.left_censored = 0
             THEN {days_open_close} END AS days_to_fill
 FROM (
   SELECT r.id AS role_id, r.title, COALESCE(c.name, r.company_name_raw) AS company,
@@ -125,19 +129,37 @@ FROM (
               WHEN g.n_closed < g.n THEN NULL
               WHEN g.closed_at > r.closed_at THEN g.closed_at
               ELSE r.closed_at END AS closed_at,
+         CASE WHEN g.role_id IS NULL THEN r.seen_closed_at
+              WHEN rs.first_party AND r.seen_closed_at IS NULL THEN g.first_party_seen_closed_at
+              WHEN rs.first_party AND (g.first_party_seen_closed_at IS NULL
+                                       OR r.seen_closed_at >= g.first_party_seen_closed_at)
+                THEN r.seen_closed_at
+              WHEN rs.first_party THEN g.first_party_seen_closed_at
+              WHEN g.n_first_party > 0 THEN g.first_party_seen_closed_at
+              WHEN r.seen_closed_at IS NULL THEN g.seen_closed_at
+              WHEN g.seen_closed_at IS NULL OR r.seen_closed_at >= g.seen_closed_at
+                THEN r.seen_closed_at
+              ELSE g.seen_closed_at END AS seen_closed_at,
          CASE WHEN r.left_censored AND (g.opened_at IS NULL OR g.opened_at >= r.opened_at)
                 THEN 1
               WHEN g.censored_opened_at = g.opened_at AND g.censored_opened_at <= r.opened_at
                 THEN 1
               ELSE 0 END AS left_censored
-  FROM postings r
+  FROM (SELECT p.*, CASE WHEN p.close_reason = 'untracked' THEN NULL
+                         ELSE p.closed_at END AS seen_closed_at
+        FROM postings p) r
   LEFT JOIN (
     SELECT m.canonical_id AS role_id, COUNT(*) AS n, COUNT(m.closed_at) AS n_closed,
            MIN(m.opened_at) AS opened_at, MAX(m.closed_at) AS closed_at,
            MIN(CASE WHEN m.left_censored THEN m.opened_at END) AS censored_opened_at,
            SUM(CASE WHEN ms.first_party THEN 1 ELSE 0 END) AS n_first_party,
            COUNT(CASE WHEN ms.first_party THEN m.closed_at END) AS n_first_party_closed,
-           MAX(CASE WHEN ms.first_party THEN m.closed_at END) AS first_party_closed_at
+           MAX(CASE WHEN ms.first_party THEN m.closed_at END) AS first_party_closed_at,
+           MAX(CASE WHEN m.close_reason <> 'untracked' OR m.close_reason IS NULL
+                    THEN m.closed_at END) AS seen_closed_at,
+           MAX(CASE WHEN ms.first_party
+                     AND (m.close_reason <> 'untracked' OR m.close_reason IS NULL)
+                    THEN m.closed_at END) AS first_party_seen_closed_at
     FROM postings m
     JOIN sources ms ON ms.id = m.source_id
     WHERE m.canonical_id IS NOT NULL
@@ -156,7 +178,7 @@ FROM (
   FROM v_roles WHERE left_censored = 0
   UNION ALL
   SELECT {week_closed}, {week_start_closed}, 0, 1, 0
-  FROM v_roles WHERE closed_at IS NOT NULL
+  FROM v_roles WHERE status = 'closed'
   UNION ALL
   SELECT {week_observed}, {week_start_observed}, 0, 0, 1
   FROM crawl_runs WHERE status = 'complete'

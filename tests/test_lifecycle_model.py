@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from storage import ingest, models
 from storage.lifecycle import reconcile
 from storage.records import PostingRecord
+from storage.retire import retire_source
 from storage.trends import TrendFilter, time_to_fill, weekly_flow
 
 T0 = datetime(2026, 1, 5, 6)
@@ -95,6 +96,8 @@ class History:
     crawls: list[Crawl]
     # jobs every source lists under one title: one role, however many sources list it
     shared: frozenset[str] = frozenset()
+    # a source retired after the last crawl (`jobtrends sources retire`), if any
+    retired: str | None = None
 
 
 def _hours_from_t0(low: int, high: int) -> st.SearchStrategy[datetime]:
@@ -110,6 +113,7 @@ histories = st.builds(
     date_posted=_per_posting,
     valid_through=_per_posting,
     shared=st.frozensets(st.sampled_from(JOBS)),
+    retired=st.none() | st.sampled_from(SOURCES),
     crawls=st.lists(
         st.builds(
             Crawl,
@@ -217,6 +221,15 @@ class Model:
         run = RunState(index, source, at, clean, len(crawl.seen), open_before)
         self.runs.append(run)
         self.reconcile(run, crawl.signals)
+
+    def retire(self, source: str) -> None:
+        """Tracking of ``source`` ends: its open postings are right-censored at their last
+        sighting (closed, reason 'untracked', no event)."""
+        for posting in self.of(source):
+            if posting.status == models.POSTING_OPEN:
+                posting.status = models.POSTING_CLOSED
+                posting.closed_at = posting.last_seen_at
+                posting.close_reason = models.CLOSE_UNTRACKED
 
     def reconcile(self, run: RunState, signals: tuple[tuple[str, str], ...]) -> None:
         for job, reason in signals:
@@ -365,6 +378,10 @@ def replay(engine: Engine, history: History, rules: type[Model] = Model) -> Mode
         with Session(engine) as session, session.begin():
             reconcile(session, k=history.k)
         model.crawl(index + 1, crawl, at)
+    if history.retired in {crawl.source for crawl in history.crawls}:
+        with Session(engine) as session, session.begin():
+            retire_source(session, history.retired, at=at + timedelta(hours=1))
+        model.retire(history.retired)
     return model
 
 
@@ -419,9 +436,12 @@ def roles_stored(engine: Engine) -> set[frozenset[tuple[str, str]]]:
 
 
 def listed_together(a: PostingState, b: PostingState) -> bool:
-    """Each opened at most ROLE_GAP after the other closed (an open posting has not)."""
+    """Each opened at most ROLE_GAP after the other closed (an open posting has not; the
+    postings were linked before any retirement, which comes after the last crawl)."""
     return all(
-        first.closed_at is None or second.opened_at <= first.closed_at + ROLE_GAP
+        first.closed_at is None
+        or first.close_reason == models.CLOSE_UNTRACKED
+        or second.opened_at <= first.closed_at + ROLE_GAP
         for first, second in ((a, b), (b, a))
     )
 
@@ -460,6 +480,18 @@ def role_closed_at(model: Model, role: frozenset[tuple[str, str]]) -> datetime |
     return None if None in closes else max(c for c in closes if c is not None)
 
 
+def role_untracked(model: Model, role: frozenset[tuple[str, str]]) -> bool:
+    """A closed role's close is only the end of tracking: none of the postings deciding it
+    was seen to close at that time (their source was retired)."""
+    closed = role_closed_at(model, role)
+    own = [key for key in role if FIRST_PARTY[key[0]]] or list(role)
+    return closed is not None and not any(
+        model.postings[key].closed_at == closed
+        and model.postings[key].close_reason != models.CLOSE_UNTRACKED
+        for key in own
+    )
+
+
 def weeks_expected(
     model: Model, roles: set[frozenset[tuple[str, str]]], until: date
 ) -> list[tuple[int, int, int]]:
@@ -476,7 +508,7 @@ def weeks_expected(
         if not any(p.left_censored for p in postings if p.opened_at == opened):
             week(opened)[0] += 1
         closed = role_closed_at(model, role)
-        if closed is not None:
+        if closed is not None and not role_untracked(model, role):
             week(closed)[1] += 1
     for run in model.runs:
         if run.status == models.RUN_COMPLETE:
@@ -504,8 +536,9 @@ def fill_expected(
         if any(p.left_censored for p in postings if p.opened_at == opened):
             continue
         closed = role_closed_at(model, role)
-        if closed is not None:
-            durations.append(((closed.date() - opened.date()).days, True))
+        if closed is not None:  # an untracked role is censored when its tracking ended
+            untracked = role_untracked(model, role)
+            durations.append(((closed.date() - opened.date()).days, not untracked))
         else:
             durations.append(((until - opened.date()).days, False))
     survival = Fraction(1)
@@ -563,6 +596,15 @@ def note_coverage(model: Model, history: History) -> None:
             event("a job board copy listed after its role closed")
     if fill_expected(model, roles, model.runs[-1].at.date())[0] is not None:
         event("a time-to-fill median")
+    if any(role_untracked(model, role) for role in roles):
+        event("a role right-censored by a retired source")
+    if any(
+        role_untracked(model, role) != any(
+            model.postings[key].close_reason == models.CLOSE_UNTRACKED for key in role
+        )
+        for role in roles
+    ):
+        event("a role with a retired posting closed by another")
     if model.confirmed:
         event("a suspect drop confirmed")
     if any(run.status == models.RUN_INCOMPLETE for run in model.runs):

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from storage.db import make_engine
 from storage.models import (
+    CLOSE_UNTRACKED,
     RUN_COMPLETE,
     RUN_INCOMPLETE,
     Company,
@@ -475,3 +476,75 @@ def test_role_arrays_carry_any_text_and_null_unchanged(pg_url: str) -> None:
     engine.dispose()
     assert back == tricky
     assert stamps_back == stamps
+
+
+def untracked(session: Session, *posting_ids: int) -> None:
+    """Make the closes of ``posting_ids`` ends of tracking (their source retired), not seen
+    closes."""
+    writer = session.info["writer"]
+    for pid in posting_ids:
+        writer.get_one(Posting, pid).close_reason = CLOSE_UNTRACKED
+    writer.commit()
+
+
+def role_statuses(session: Session) -> dict[int, tuple[str, int | None]]:
+    """Each role's status and days to fill as ``v_roles`` shows them."""
+    rows = session.info["writer"].execute(text("SELECT role_id, status, days_to_fill FROM v_roles"))
+    return {role: (status, days) for role, status, days in rows}
+
+
+def test_a_role_whose_latest_close_ended_its_tracking_is_right_censored(session: Session) -> None:
+    """Both sources first-party. P2 (R2) and P9 (R9's canonical posting) were open when their
+    source was retired; R4's P5 too, and R4's other posting P4 closed before it, seen: each of
+    these roles ends with the end of tracking, so none counts as closed in any week, and time
+    to fill holds R2 and R4 as unfilled when tracking ended."""
+    untracked(session, 2, 5, 9)
+    assert role_statuses(session) == {
+        1: ("closed", None), 2: ("untracked", None), 3: ("open", None), 4: ("untracked", None),
+        6: ("open", None), 9: ("untracked", None), 11: ("open", None),
+    }  # fmt: skip
+    assert flow_table(ALL, session) == [
+        ("2026-W06", 1, 0, 1, 1),
+        ("2026-W07", 2, 0, 2, 1),
+        ("2026-W08", 1, 1, 0, 2),  # R1 closes
+        ("2026-W09", 0, 0, 0, 1),  # R2 and R4 were closing here: now untracked
+        ("2026-W10", 0, 0, 0, 1),  # R9 likewise
+    ]
+    view = session.info["writer"].execute(
+        text("SELECT week, closed FROM v_weekly_flow WHERE closed > 0")
+    )
+    assert [tuple(row) for row in view] == [("2026-W08", 1)]
+    ttf = time_to_fill(session, ALL)
+    # R4 14 days and R2 19 days, censored like the open R6 (14) and R3 (21): nothing filled
+    assert (ttf.n_closed, ttf.n_censored, ttf.median_days) == (0, 4, None)
+    assert [(p.day, p.at_risk, p.events, p.censored) for p in ttf.curve] == [
+        (14, 4, 0, 2), (19, 2, 0, 1), (21, 1, 0, 1),
+    ]
+    # untracked roles are not open: open roles stay R3, R6 (Acme) and R11 (Beta)
+    assert [c.open_roles for c in top_companies(session, ALL)] == [2, 1]
+    assert open_by_country(session, ALL).open_roles == 3
+
+
+def test_only_the_postings_that_decide_a_close_can_make_it_untracked(session: Session) -> None:
+    """b is the employers' own source. R9's deciding posting P10 (b) ended with its tracking:
+    R9 is untracked. R4's P4 (a, a job board's copy) did too, but R4's own posting P5 was seen
+    to close on 02-23: R4 closed then, as before."""
+    only_first_party(session, "b")
+    untracked(session, 4, 10)
+    statuses = role_statuses(session)
+    assert statuses[9] == ("untracked", None)
+    assert statuses[4] == ("closed", 14)
+    assert role_closes(session) == {
+        1: "02-16", 2: "02-23", 3: None, 4: "02-23", 6: "02-23", 9: "02-23", 11: None,
+    }
+    assert flow_table(ALL, session) == [
+        ("2026-W06", 1, 0, 1, 1),
+        ("2026-W07", 2, 0, 2, 1),
+        ("2026-W08", 1, 1, 0, 2),
+        ("2026-W09", 0, 3, -3, 1),  # R2, R4, R6; not R9
+        ("2026-W10", 0, 0, 0, 1),
+    ]
+    ttf = time_to_fill(session, ALL)  # R9 is left-censored: not in the cohort either way
+    assert [(p.day, p.events, p.censored) for p in ttf.curve] == [
+        (7, 1, 0), (14, 1, 0), (19, 1, 0), (21, 0, 1),
+    ]

@@ -87,8 +87,9 @@ def _count_by_week(
     return {int(w): int(n) for w, n in rows}
 
 
-def role_days(session: Session, roles: FromClause) -> list[tuple[int, int | None, int]]:
-    """``(opened day, closed day or None, left_censored)`` of every role, days since 1970-01-01.
+def role_days(session: Session, roles: FromClause) -> list[tuple[int, int | None, int, int]]:
+    """``(opened day, closed day or None, left_censored, right_censored)`` of every role, days
+    since 1970-01-01 (a right-censored role's closed day is when its tracking ended).
 
     Weekly flow and time to fill both count these in Python from one read of the role set
     (kept in :func:`derived`): SQLite would sort the roles for each of their GROUP BYs. The window
@@ -100,7 +101,10 @@ def role_days(session: Session, roles: FromClause) -> list[tuple[int, int | None
         cached = plain_rows(
             session,
             select(
-                epoch_day(roles.c.opened_at), epoch_day(roles.c.closed_at), roles.c.left_censored
+                epoch_day(roles.c.opened_at),
+                epoch_day(roles.c.closed_at),
+                roles.c.left_censored,
+                roles.c.right_censored,
             ),
         )
         cache["days"] = cached
@@ -117,10 +121,11 @@ def weekly_flow_for(session: Session, rf: ResolvedFilter, roles: FromClause) -> 
     lo, hi, first = _day(w.start), _day(w.end), (w.first_week_start - _EPOCH).days
     opened: Counter[int] = Counter()
     closed: Counter[int] = Counter()
-    for opened_day, closed_day, left_censored in role_days(session, roles):
+    for opened_day, closed_day, left_censored, right_censored in role_days(session, roles):
         if lo <= opened_day < hi and not left_censored:
             opened[(opened_day - first) // 7] += 1
-        if closed_day is not None and lo <= closed_day < hi:
+        # a right-censored role was not seen to close: its tracking ended (source retired)
+        if closed_day is not None and not right_censored and lo <= closed_day < hi:
             closed[(closed_day - first) // 7] += 1
     complete = and_(
         CrawlRun.status == RUN_COMPLETE,
@@ -155,10 +160,10 @@ class TimeToFill:
     """Days from a role's opening to its closing (UTC calendar dates).
 
     ``median_days``/``p75_days`` are Kaplan–Meier estimates over closed roles (events) and roles
-    still open at the censor date (right-censored); ``None`` when too few roles have closed for
-    the curve to reach that level. ``naive_median_days`` is the biased closed-only median, shown
-    for comparison. The cohort is the roles opened in the window; left-censored roles (opening
-    unknown) are left out.
+    still open at the censor date, or whose source was retired while they were open
+    (right-censored); ``None`` when too few roles have closed for the curve to reach that level.
+    ``naive_median_days`` is the biased closed-only median, shown for comparison. The cohort is
+    the roles opened in the window; left-censored roles (opening unknown) are left out.
     """
 
     median_days: int | None
@@ -191,11 +196,12 @@ def time_to_fill_for(session: Session, rf: ResolvedFilter, roles: FromClause) ->
     censor_day = (w.censor_date - _EPOCH).days
     closed: dict[int, int] = {}
     censored: dict[int, int] = {}
-    for opened_day, closed_day, left_censored in role_days(session, roles):
+    for opened_day, closed_day, left_censored, right_censored in role_days(session, roles):
         if left_censored or opened_day < lo:  # the cohort: roles opened in the window
             continue
         if closed_day is not None and closed_day < hi:
-            target, end_day = closed, closed_day
+            # at risk up to its close, or up to the end of its tracking (source retired)
+            target, end_day = (censored if right_censored else closed), closed_day
         else:
             target, end_day = censored, censor_day
         day = max(end_day - opened_day, 0)  # an opening after the censor date has no negative age

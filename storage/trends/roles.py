@@ -62,7 +62,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql import FromClause
 
-from storage.models import Posting, PostingLocation, Source
+from storage.models import CLOSE_UNTRACKED, Posting, PostingLocation, Source
 from storage.trends.filters import ResolvedFilter
 from storage.trends.sqlfuncs import count_joined_ints, joined_ints, plain_rows, unindexed
 
@@ -80,6 +80,7 @@ def _role_table() -> Table:
         Column("opened_at", DateTime, nullable=False),
         Column("closed_at", DateTime),
         Column("left_censored", Integer, nullable=False),
+        Column("right_censored", Integer, nullable=False),  # closed only as tracking ended
         Column("linked", Integer, nullable=False),  # postings linked to the canonical one
         Column("role_family", String(50)),
         Column("seniority", String(30)),
@@ -145,6 +146,7 @@ def _role_row(p: type[Posting], linked: ColumnElement[int]) -> list[Any]:
         p.opened_at,
         p.closed_at,
         case((p.left_censored, 1), else_=0).label("left_censored"),
+        _untracked(p.close_reason, 1, 0).label("right_censored"),
         linked.label("linked"),
         p.role_family,
         p.seniority,
@@ -204,43 +206,68 @@ def _roles_reached_through_links(rf: ResolvedFilter) -> Select[Any]:
     )
 
 
+def _untracked(close_reason: Any, then: Any, otherwise: Any) -> ColumnElement[Any]:
+    """``then`` for a posting whose close only ended its tracking (its source was retired),
+    else ``otherwise``."""
+    return case((close_reason == CLOSE_UNTRACKED, then), else_=otherwise)
+
+
+def _later(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The later of two times, either of which may be NULL (NULL only if both are)."""
+    return case((a.is_(None), b), (b.is_(None), a), (a >= b, a), else_=b)
+
+
 def _folded_lifecycle(t: Any, g: Any) -> dict[str, ColumnElement[Any]]:
     """A role row's lifecycle folded with its linked postings' figures ``g`` (of
     :func:`_group_lifecycles`): the earliest opening; open while any first-party posting is,
     closing at the latest first-party close, when the role has first-party postings, else the
-    same over all its postings; left-censored as the module docstring says."""
+    same over all its postings; left-censored as the module docstring says; right-censored when
+    that latest close is only the end of tracking (no seen close is as late)."""
     canonical = aliased(Posting, name="cp")
     # looked up for the few roles with linked postings only (a primary-key probe each)
     own = exists().where(
         canonical.id == t.role_id, Source.id == canonical.source_id, Source.first_party
     )
+    own_seen_close = case((t.right_censored == 1, null()), else_=t.closed_at)
+    # the latest seen close among the postings that decide the close
+    seen_close = case(
+        (own, _later(own_seen_close, g.first_party_seen_closed_at)),
+        (g.n_first_party > 0, g.first_party_seen_closed_at),
+        else_=_later(own_seen_close, g.seen_closed_at),
+    )
+    closed_at = case(
+        (
+            own,
+            case(
+                (t.closed_at.is_(None), null()),
+                (g.n_first_party_closed < g.n_first_party, null()),
+                (g.first_party_closed_at > t.closed_at, g.first_party_closed_at),
+                else_=t.closed_at,
+            ),
+        ),
+        (
+            g.n_first_party > 0,
+            case(
+                (g.n_first_party_closed < g.n_first_party, null()),
+                else_=g.first_party_closed_at,
+            ),
+        ),
+        (t.closed_at.is_(None), null()),
+        (g.n_closed < g.n, null()),
+        (g.closed_at > t.closed_at, g.closed_at),
+        else_=t.closed_at,
+    )
     return {
         "opened_at": case((g.opened_at < t.opened_at, g.opened_at), else_=t.opened_at),
-        "closed_at": case(
-            (
-                own,
-                case(
-                    (t.closed_at.is_(None), null()),
-                    (g.n_first_party_closed < g.n_first_party, null()),
-                    (g.first_party_closed_at > t.closed_at, g.first_party_closed_at),
-                    else_=t.closed_at,
-                ),
-            ),
-            (
-                g.n_first_party > 0,
-                case(
-                    (g.n_first_party_closed < g.n_first_party, null()),
-                    else_=g.first_party_closed_at,
-                ),
-            ),
-            (t.closed_at.is_(None), null()),
-            (g.n_closed < g.n, null()),
-            (g.closed_at > t.closed_at, g.closed_at),
-            else_=t.closed_at,
-        ),
+        "closed_at": closed_at,
         "left_censored": case(
             (and_(t.left_censored == 1, g.opened_at >= t.opened_at), 1),
             (and_(g.censored_opened_at == g.opened_at, g.censored_opened_at <= t.opened_at), 1),
+            else_=0,
+        ),
+        "right_censored": case(
+            (closed_at.is_(None), 0),
+            (or_(seen_close.is_(None), closed_at > seen_close), 1),
             else_=0,
         ),
         "linked": g.n,
@@ -273,6 +300,13 @@ def _group_lifecycles(role_ids: Select[Any]) -> Subquery:
             func.count(case((first_party, 1))).label("n_first_party"),
             func.count(case((first_party, member.closed_at))).label("n_first_party_closed"),
             func.max(case((first_party, member.closed_at))).label("first_party_closed_at"),
+            # the same, over closes that were seen (not the end of tracking)
+            func.max(_untracked(member.close_reason, null(), member.closed_at)).label(
+                "seen_closed_at"
+            ),
+            func.max(
+                case((first_party, _untracked(member.close_reason, null(), member.closed_at)))
+            ).label("first_party_seen_closed_at"),
         )
         .join_from(member, Source, Source.id == member.source_id)
         .where(member.canonical_id.in_(role_ids))
