@@ -37,6 +37,7 @@ class SourceHealth:
     last_detail: str | None  # reconcile's verdict on it ("incomplete: ..." says why)
     last_complete_at: datetime | None  # the latest complete crawl
     open_postings: int
+    retired_at: datetime | None = None  # `jobtrends sources retire`: no longer tracked
 
     @property
     def running(self) -> bool:
@@ -51,7 +52,10 @@ class SourceHealth:
 
     def problem(self, as_of: datetime, max_age: timedelta) -> str | None:
         """Why the source needs attention at ``as_of``, or None: it has no complete crawl in
-        the last ``max_age``, or its latest crawl was incomplete."""
+        the last ``max_age``, or its latest crawl was incomplete. A retired source needs none:
+        it is not crawled on purpose."""
+        if self.retired_at is not None:
+            return None
         if self.last_complete_at is None:
             return "never crawled completely" if self.runs else "never crawled"
         if self.last_complete_at < as_of - max_age:
@@ -105,6 +109,7 @@ def source_health(session: Session) -> list[SourceHealth]:
             latest.c.status_detail,
             runs.c.last_complete_at,
             func.coalesce(open_postings.c.open, 0),
+            Source.retired_at,
         )
         .outerjoin(latest, (latest.c.source_id == Source.id) & (latest.c.recency == 1))
         .outerjoin(runs, runs.c.source_id == Source.id)

@@ -169,3 +169,41 @@ def test_status_runs_on_a_read_only_postgresql_replica(pg_url: str) -> None:
         outputs.append(result.output)
     assert outputs[0] == outputs[1]
     assert "broken: never crawled completely" in outputs[1]
+
+
+def retire_cli(engine: Engine, *args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["--db", engine.url.render_as_string(hide_password=False),
+                                 "sources", "retire", *args])
+    return result.exit_code, " ".join(result.output.split())
+
+
+def test_retire_censors_the_open_postings_and_ends_the_attention(history: Engine) -> None:
+    """`broken` is no longer crawled: retiring it right-censors its two open postings, and it
+    no longer needs attention (nor does `running`, whose unfinished crawl is abandoned)."""
+    code, output = retire_cli(history, "broken")
+    assert code == 0, output
+    assert output == ("retired broken: 2 open posting(s) right-censored at their last sighting "
+                      "(last complete crawl 2026-03-09)")
+    code, output = retire_cli(history, "running")
+    assert code == 0 and output.endswith("(never crawled completely); 1 unfinished crawl "
+                                         "run(s) judged incomplete"), output
+    health = by_name(history)
+    assert (health["broken"].open_postings, health["broken"].retired_at is not None) == (0, True)
+    code, output = invoke(history, "--as-of", "2026-03-16T10:00:00Z")
+    assert code == 4 and "1 of 4 source(s) need attention: dead:" in output, output
+    assert "retired 20" in output  # the status column of the two retired sources
+
+    code, output = retire_cli(history, "broken", "--undo")
+    assert (code, output) == (0, "reinstated broken: 2 posting(s) open again (last complete "
+                                 "crawl 2026-03-09); its next crawl resumes tracking")
+    assert by_name(history)["broken"].open_postings == 2
+
+
+def test_retire_refusals_exit_2_and_print_names_literally(history: Engine) -> None:
+    code, output = retire_cli(history, "[b]steady[/b]")
+    assert code == 2
+    assert "no stored source named '[b]steady[/b]' (stored sources: 'broken', 'dead'" in output
+    assert retire_cli(history, "steady", "--undo")[0] == 2
+    assert retire_cli(history, "steady")[0] == 0
+    code, output = retire_cli(history, "steady")
+    assert code == 2 and "'steady' is already retired" in output

@@ -89,3 +89,37 @@ def test_crawl_refuses_an_older_observation_before_fetching(mockserver: MockServ
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(CrawlRun)) == 1
     engine.dispose()
+
+
+def test_crawl_refuses_a_retired_source_before_fetching(mockserver: MockServer,  # noqa: F811
+                                                       tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from sqlalchemy.orm import Session
+
+    from storage import schema
+    from storage.db import make_engine
+    from storage.ingest import start_crawl_run
+    from storage.lifecycle import reconcile
+    from storage.retire import retire_source
+
+    url = f"sqlite:///{tmp_path / 'jobtrends.db'}"
+    schema.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session, session.begin():
+        start_crawl_run(session, "acme-gone", kind="greenhouse",
+                        observed_at=datetime(2026, 3, 2, 9))
+        reconcile(session)
+        retire_source(session, "acme-gone", at=datetime(2026, 3, 20, 9))
+    engine.dispose()
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[[source]]\nname = "acme-gone"\nkind = "greenhouse"\nboard = "acme"\n'
+                       f'base_url = "{mockserver.url}/fail500/retired-check"\n', encoding="utf-8")
+
+    result = run_cli("--db", url, "crawl", "--sources", str(sources), cwd=tmp_path,
+                     env={"COLUMNS": "200"})
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "source 'acme-gone' was retired on 2026-03-20 09:00 UTC" in result.stderr
+    assert "jobtrends sources retire acme-gone --undo" in result.stderr
+    assert not [k for k in mockserver.state.hits if "retired-check" in k]

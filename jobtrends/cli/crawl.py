@@ -105,8 +105,9 @@ def register(app: typer.Typer) -> None:
 
         Exits with 4 when some source did not crawl completely (its postings stay open), and
         with 2, before fetching anything, when --observed-at is older than a stored crawl of a
-        chosen source.
+        chosen source, or a chosen source was retired (`jobtrends sources retire`).
         """
+        from rich.markup import escape
         from sqlalchemy.orm import Session
 
         from crawler.crawlrun import RunFigures
@@ -114,6 +115,7 @@ def register(app: typer.Typer) -> None:
         from crawler.runner import SourceOutcome, crawl_settings, crawl_sources, reconcile_runs
         from storage import schema
         from storage.ingest import ObservationOrderError, check_observation_order
+        from storage.retire import SourceRetiredError, check_not_retired
 
         state: AppState = ctx.obj
         try:
@@ -133,9 +135,10 @@ def register(app: typer.Typer) -> None:
             require_current_schema(engine, state)
             with Session(engine) as session:
                 try:
+                    check_not_retired(session, [s.name for s in chosen])
                     check_observation_order(session, [s.name for s in chosen], observed)
-                except ObservationOrderError as exc:
-                    raise fail(str(exc), EXIT_USAGE) from None
+                except (ObservationOrderError, SourceRetiredError) as exc:
+                    raise fail(escape(str(exc)), EXIT_USAGE) from None
             # Runs an earlier crawl finished but did not reconcile (its process was stopped
             # first) are settled before this crawl's sightings land: applied afterwards, a
             # posting they missed and this crawl sees again would count as never missed, and
@@ -181,8 +184,8 @@ def register(app: typer.Typer) -> None:
         if not all(outcome.complete for outcome in outcomes):
             raise typer.Exit(EXIT_PARTIAL)
 
-    sources_app = typer.Typer(help="List and check the configured sources.",
-                              no_args_is_help=True)
+    sources_app = typer.Typer(help="List, check and monitor the sources; retire those no "
+                              "longer crawled.", no_args_is_help=True)
 
     @sources_app.command("list")
     def list_sources(sources_file: SourcesOption = Path(DEFAULT_SOURCES_FILE)) -> None:
@@ -270,6 +273,7 @@ def register(app: typer.Typer) -> None:
                 escape(src.name), str(src.runs), _day(src.last_observed_at),
                 _day(src.last_complete_at), str(src.open_postings),
                 f"[red]{escape(problem)}[/]" if problem
+                else f"retired {src.retired_at:%Y-%m-%d}" if src.retired_at
                 else "running" if src.running else "[green]ok[/]",
             )
         if not quiet:
@@ -280,6 +284,53 @@ def register(app: typer.Typer) -> None:
             for line in flagged:  # one line each, unwrapped: for the mail of a cron job
                 console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
             raise typer.Exit(EXIT_PARTIAL)
+
+    @sources_app.command("retire")
+    def retire(
+        ctx: typer.Context,
+        name: Annotated[str, typer.Argument(help="The source, as stored (see `jobtrends "
+                                            "sources status`).")],
+        undo: Annotated[bool, typer.Option("--undo", help="Reinstate a retired source: its "
+                                           "right-censored postings are open again.")] = False,
+    ) -> None:
+        """Stop tracking a source that is no longer crawled (removed from the sources file, a
+        company gone to another ATS).
+
+        Its open postings are right-censored at their last sighting: they stop counting as
+        open, their roles count as closed in no week, and time to fill treats them as still
+        unfilled when tracking ended (status 'untracked' in v_roles). Later crawls of the source
+        are refused until --undo. Exits with 2 for an unknown source, a source already retired
+        (or, with --undo, not retired), or one whose finished crawls await `jobtrends reconcile`.
+        """
+        from rich.markup import escape
+        from sqlalchemy.orm import Session
+
+        from crawler.observed import utcnow
+        from storage.retire import RetireError, reinstate_source, retire_source
+
+        state: AppState = ctx.obj
+        with database_errors(state):
+            engine = state.engine()
+            require_current_schema(engine, state)
+            with Session(engine) as session:
+                try:
+                    if undo:
+                        report = reinstate_source(session, name)
+                    else:
+                        report = retire_source(session, name, at=utcnow())
+                except RetireError as exc:
+                    raise fail(escape(str(exc)), EXIT_USAGE) from None
+                session.commit()
+        tracked = (f"last complete crawl {report.last_complete_at:%Y-%m-%d}"
+                   if report.last_complete_at else "never crawled completely")
+        if undo:
+            console.print(f"reinstated {escape(name)}: {report.postings} posting(s) open again "
+                          f"({tracked}); its next crawl resumes tracking", highlight=False)
+            return
+        abandoned = (f"; {report.runs_abandoned} unfinished crawl run(s) judged incomplete"
+                     if report.runs_abandoned else "")
+        console.print(f"retired {escape(name)}: {report.postings} open posting(s) right-censored "
+                      f"at their last sighting ({tracked}){abandoned}", highlight=False)
 
     app.add_typer(sources_app, name="sources")
 
