@@ -55,6 +55,19 @@ def test_check_reports_config_errors_with_exit_2(tmp_path: Path) -> None:
     assert "sources.toml:3: source 'a': missing key 'site'" in proc.stderr.replace("\n", "")
 
 
+def one_source(tmp_path: Path, name: str, base_url: str) -> tuple[str, Path]:
+    """A migrated SQLite database URL, and a sources file of one Greenhouse source ``name``
+    at ``base_url``."""
+    from storage import schema
+
+    url = f"sqlite:///{tmp_path / 'jobtrends.db'}"
+    schema.upgrade(url)
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[[source]]\nname = "{name}"\nkind = "greenhouse"\nboard = "acme"\n'
+                       f'base_url = "{base_url}"\n', encoding="utf-8")
+    return url, sources
+
+
 def test_crawl_refuses_an_older_observation_before_fetching(mockserver: MockServer,  # noqa: F811
                                                             tmp_path: Path) -> None:
     from datetime import datetime
@@ -62,20 +75,15 @@ def test_crawl_refuses_an_older_observation_before_fetching(mockserver: MockServ
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
-    from storage import schema
     from storage.db import make_engine
     from storage.ingest import start_crawl_run
     from storage.models import CrawlRun
 
-    url = f"sqlite:///{tmp_path / 'jobtrends.db'}"
-    schema.upgrade(url)
+    url, sources = one_source(tmp_path, "acme-order", f"{mockserver.url}/fail500/order-check")
     engine = make_engine(url)
     with Session(engine) as session, session.begin():
         start_crawl_run(session, "acme-order", kind="greenhouse",
                         observed_at=datetime(2026, 3, 2, 9))
-    sources = tmp_path / "sources.toml"
-    sources.write_text(f'[[source]]\nname = "acme-order"\nkind = "greenhouse"\nboard = "acme"\n'
-                       f'base_url = "{mockserver.url}/fail500/order-check"\n', encoding="utf-8")
 
     result = run_cli("--db", url, "crawl", "--sources", str(sources),
                      "--observed-at", "2026-02-23T09:00:00Z", cwd=tmp_path,
@@ -97,24 +105,17 @@ def test_crawl_refuses_a_retired_source_before_fetching(mockserver: MockServer, 
 
     from sqlalchemy.orm import Session
 
-    from storage import schema
     from storage.db import make_engine
     from storage.ingest import start_crawl_run
-    from storage.lifecycle import reconcile
     from storage.retire import retire_source
 
-    url = f"sqlite:///{tmp_path / 'jobtrends.db'}"
-    schema.upgrade(url)
+    url, sources = one_source(tmp_path, "acme-gone", f"{mockserver.url}/fail500/retired-check")
     engine = make_engine(url)
     with Session(engine) as session, session.begin():
         start_crawl_run(session, "acme-gone", kind="greenhouse",
                         observed_at=datetime(2026, 3, 2, 9))
-        reconcile(session)
         retire_source(session, "acme-gone", at=datetime(2026, 3, 20, 9))
     engine.dispose()
-    sources = tmp_path / "sources.toml"
-    sources.write_text(f'[[source]]\nname = "acme-gone"\nkind = "greenhouse"\nboard = "acme"\n'
-                       f'base_url = "{mockserver.url}/fail500/retired-check"\n', encoding="utf-8")
 
     result = run_cli("--db", url, "crawl", "--sources", str(sources), cwd=tmp_path,
                      env={"COLUMNS": "200"})
