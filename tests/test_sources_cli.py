@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from mockserver.harness import mockserver, run_cli  # noqa: F401 - fixture
 from mockserver.server import MockServer
 
@@ -124,3 +125,26 @@ def test_crawl_refuses_a_retired_source_before_fetching(mockserver: MockServer, 
     assert "source 'acme-gone' was retired on 2026-03-20 09:00 UTC" in result.stderr
     assert "jobtrends sources retire acme-gone --undo" in result.stderr
     assert not [k for k in mockserver.state.hits if "retired-check" in k]
+
+
+def test_paths_and_errors_are_printed_literally(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Square brackets in a path (or any name or scraped text in a message) are not Rich
+    markup: `[red]x` printed as markup would lose its brackets."""
+    from typer.testing import CliRunner
+
+    from jobtrends.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    sources = tmp_path / "[red]sources.toml"
+    sources.write_text('[[source]]\nname = "acme"\nkind = "greenhouse"\nboard = "acme"\n',
+                       encoding="utf-8")
+    runner = CliRunner()
+    checked = runner.invoke(app, ["sources", "check", "--sources", sources.name])
+    assert checked.exit_code == 0 and "[red]sources.toml: 1 source(s) valid" in checked.output
+    listed = runner.invoke(app, ["sources", "list", "--sources", sources.name],
+                           env={"COLUMNS": "200"})
+    assert listed.exit_code == 0 and "[red]sources.toml" in listed.output
+    missing = runner.invoke(app, ["crawl", "--sources", "[bold]gone.toml"])
+    assert missing.exit_code == 2
+    assert "error: [bold]gone.toml: file not found" in " ".join(missing.output.split())

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from storage.defaults import DATABASE_URL_ENV, default_database_url
 
@@ -51,8 +52,9 @@ class AppState:
 
 
 def fail(message: str, code: int = EXIT_FAILURE) -> typer.Exit:
-    """Print ``message`` as an error and return the Exit to raise."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    """Print ``message`` as an error (literally: it may carry names, paths or scraped text
+    with square brackets, which Rich would take for markup) and return the Exit to raise."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
     return typer.Exit(code)
 
 

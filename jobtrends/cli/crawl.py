@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -107,7 +108,6 @@ def register(app: typer.Typer) -> None:
         with 2, before fetching anything, when --observed-at is older than a stored crawl of a
         chosen source, or a chosen source was retired (`jobtrends sources retire`).
         """
-        from rich.markup import escape
         from sqlalchemy.orm import Session
 
         from crawler.crawlrun import RunFigures
@@ -138,7 +138,7 @@ def register(app: typer.Typer) -> None:
                     check_not_retired(session, [s.name for s in chosen])
                     check_observation_order(session, [s.name for s in chosen], observed)
                 except (ObservationOrderError, SourceRetiredError) as exc:
-                    raise fail(escape(str(exc)), EXIT_USAGE) from None
+                    raise fail(str(exc), EXIT_USAGE) from None
             # Runs an earlier crawl finished but did not reconcile (its process was stopped
             # first) are settled before this crawl's sightings land: applied afterwards, a
             # posting they missed and this crawl sees again would count as never missed, and
@@ -158,8 +158,8 @@ def register(app: typer.Typer) -> None:
             mark = "[green]✓[/]" if outcome.finish_reason == "finished" and not outcome.error \
                 else "[red]✗[/]"
             progress.console.print(
-                f"{mark} {outcome.source}: {outcome.items} postings "
-                f"({outcome.error or outcome.finish_reason})", highlight=False)
+                f"{mark} {escape(outcome.source)}: {outcome.items} postings "
+                f"({escape(str(outcome.error or outcome.finish_reason))})", highlight=False)
             progress.advance(task)
 
         with progress:
@@ -172,11 +172,12 @@ def register(app: typer.Typer) -> None:
                 "postings", "pages", "failed") else "left")
         for outcome in outcomes:
             figures = RunFigures.from_stats(outcome.stats)
-            table.add_row(outcome.source, outcome.kind, str(outcome.items),
-                          str(figures.pages_fetched), str(figures.pages_failed),
-                          outcome.error or outcome.finish_reason or "-",
-                          "shared run: recorded by the last process" if outcome.handed_off
-                          else outcome.status_detail or outcome.status or "not recorded")
+            cells = (outcome.source, outcome.kind, str(outcome.items),
+                     str(figures.pages_fetched), str(figures.pages_failed),
+                     outcome.error or outcome.finish_reason or "-",
+                     "shared run: recorded by the last process" if outcome.handed_off
+                     else outcome.status_detail or outcome.status or "not recorded")
+            table.add_row(*map(escape, cells))
         console.print(table)
         console.print(f"reconcile: {report.runs_complete} complete run(s), "
                       f"{report.runs_incomplete} incomplete, {report.postings_closed} posting(s) "
@@ -190,13 +191,14 @@ def register(app: typer.Typer) -> None:
     @sources_app.command("list")
     def list_sources(sources_file: SourcesOption = Path(DEFAULT_SOURCES_FILE)) -> None:
         """Show the sources of the sources file."""
-        table = Table(title=str(sources_file))
+        table = Table(title=escape(str(sources_file)))
         for column in ("name", "kind", "key", "country", "enabled", "first-party", "origin"):
             table.add_column(column)
         for src in _load(sources_file):
-            table.add_row(src.name, src.kind, _key_of(src), src.country or "",
-                          "yes" if src.enabled else "no", "yes" if src.first_party else "no",
-                          src.origin if src.kind != "jsonld" else "")
+            cells = (src.name, src.kind, _key_of(src), src.country or "",
+                     "yes" if src.enabled else "no", "yes" if src.first_party else "no",
+                     src.origin if src.kind != "jsonld" else "")
+            table.add_row(*map(escape, cells))
         console.print(table)
 
     @sources_app.command("check")
@@ -209,7 +211,8 @@ def register(app: typer.Typer) -> None:
         """Validate the sources file (and, with --online, that each source answers)."""
         sources = _load(sources_file)
         console.print(f"{sources_file}: {len(sources)} source(s) valid "
-                      f"({sum(s.enabled for s in sources)} enabled)", highlight=False)
+                      f"({sum(s.enabled for s in sources)} enabled)", highlight=False,
+                      markup=False)
         if not online:
             return
         failed = 0
@@ -217,7 +220,8 @@ def register(app: typer.Typer) -> None:
             ok, detail = _fetch_first_page(src, timeout)
             failed += not ok
             mark = "[green]✓[/]" if ok else "[red]✗[/]"
-            console.print(f"{mark} {src.name} ({src.kind}): {detail}", highlight=False)
+            console.print(f"{mark} {escape(f'{src.name} ({src.kind}): {detail}')}",
+                          highlight=False)
         if failed:
             raise fail(f"{failed} source(s) did not answer as expected", EXIT_FAILURE)
 
@@ -242,7 +246,6 @@ def register(app: typer.Typer) -> None:
         """
         from datetime import timedelta
 
-        from rich.markup import escape
         from sqlalchemy.orm import Session
 
         from crawler.observed import utcnow
@@ -302,7 +305,6 @@ def register(app: typer.Typer) -> None:
         are refused until --undo. Exits with 2 for an unknown source, a source already retired
         (or, with --undo, not retired), or one whose finished crawls await `jobtrends reconcile`.
         """
-        from rich.markup import escape
         from sqlalchemy.orm import Session
 
         from crawler.observed import utcnow
@@ -319,7 +321,7 @@ def register(app: typer.Typer) -> None:
                     else:
                         report = retire_source(session, name, at=utcnow())
                 except RetireError as exc:
-                    raise fail(escape(str(exc)), EXIT_USAGE) from None
+                    raise fail(str(exc), EXIT_USAGE) from None
                 session.commit()
         tracked = (f"last complete crawl {report.last_complete_at:%Y-%m-%d}"
                    if report.last_complete_at else "never crawled completely")

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from jobtrends.cli.common import EXIT_DATABASE, AppState, console, fail
@@ -84,7 +85,8 @@ def register(app: typer.Typer) -> None:
         state: AppState = ctx.obj
         with database_errors(state):
             reached = schema.upgrade(state.engine(), revision)
-        console.print(f"database {shown_url(state.url)} at revision {reached}", highlight=False)
+        console.print(f"database {shown_url(state.url)} at revision {reached}", highlight=False,
+                      markup=False)
 
     @db_app.command("current")
     def current(ctx: typer.Context) -> None:
@@ -97,7 +99,7 @@ def register(app: typer.Typer) -> None:
         # a file not created yet: say so (connecting would create it); a missing directory is
         # an unusable URL, reported below
         if path is not None and not path.exists() and path.parent.is_dir():
-            console.print(f"none (no database at {path})", highlight=False)
+            console.print(f"none (no database at {path})", highlight=False, markup=False)
             return
         with database_errors(state):
             revision = schema.current_revision(state.engine())
@@ -147,8 +149,8 @@ def register(app: typer.Typer) -> None:
         if report.verdicts:
             table = Table("run", "source", "observed at", "status", "why", title="crawl runs")
             for v in report.verdicts:
-                table.add_row(str(v.run_id), v.source, v.observed_at.isoformat(sep=" "),
-                              v.status, v.detail)  # fmt: skip
+                table.add_row(str(v.run_id), escape(v.source), v.observed_at.isoformat(sep=" "),
+                              v.status, escape(v.detail))  # fmt: skip
             console.print(table)
         console.print(
             f"runs: {report.runs_complete} complete, {report.runs_incomplete} incomplete; "

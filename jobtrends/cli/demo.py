@@ -100,9 +100,9 @@ def register(app: typer.Typer) -> None:
         console.print(f"weekly opened/closed equal to the simulator's ground truth in "
                       f"{matching} of {len(flow.weeks)} weeks", highlight=False)
         for name, path in result.files.items():
-            console.print(f"  {name:8} {path}", highlight=False)
+            console.print(f"  {name:8} {path}", highlight=False, markup=False)
         console.print(f"demo done in {result.seconds:.0f} s: open {result.files['html']}",
-                      highlight=False)
+                      highlight=False, markup=False)
 
 
 def _iso(label: str) -> tuple[int, int]:

@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
                     raise fail(str(exc), EXIT_USAGE) from None
                 except OSError as exc:
                     raise fail(f"cannot write {out}: {exc.strerror}", EXIT_USAGE) from None
-        console.print(f"wrote {fmt.value} report to {out}", highlight=False)
+        console.print(f"wrote {fmt.value} report to {out}", highlight=False, markup=False)
 
     import_app = typer.Typer(help="Import what crawls cannot see (CSV files).",
                              no_args_is_help=True)
@@ -98,7 +98,7 @@ def register(app: typer.Typer) -> None:
                 except CSVImportError as exc:
                     raise fail(f"{exc}; nothing was imported", EXIT_USAGE) from None
         console.print(f"{what}: {stats.created} created, {stats.updated} updated from {path}",
-                      highlight=False)
+                      highlight=False, markup=False)
 
     @import_app.command("companies")
     def companies(
