@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage import models
+from storage.dedup import link_canonical_postings
 from storage.models import CrawlRun, Posting, Source
 
 
@@ -52,6 +53,7 @@ class RetireReport:
     # the latest complete crawl of the source: its trends are tracked up to here
     last_complete_at: datetime | None
     runs_abandoned: int = 0  # unfinished runs judged incomplete by the retirement
+    links_changed: int = 0  # postings whose role changed (see _relink)
 
 
 def check_not_retired(session: Session, source_names: Sequence[str]) -> None:
@@ -116,7 +118,7 @@ def retire_source(session: Session, name: str, *, at: datetime) -> RetireReport:
             reconciled_at=at,
         )
     ).rowcount
-    censored = conn.execute(
+    censor = (
         update(Posting)
         .where(Posting.source_id == source.id, Posting.status == models.POSTING_OPEN)
         .values(
@@ -124,10 +126,28 @@ def retire_source(session: Session, name: str, *, at: datetime) -> RetireReport:
             closed_at=Posting.last_seen_at,
             close_reason=models.CLOSE_UNTRACKED,
         )
-    ).rowcount
+        .returning(Posting.id)
+    )
+    censored = list(conn.execute(censor).scalars())
     source.retired_at = at
     session.flush()
-    return RetireReport(name, censored, _last_complete_at(session, source.id), abandoned)
+    return RetireReport(
+        name,
+        len(censored),
+        _last_complete_at(session, source.id),
+        abandoned,
+        _relink(session, censored),
+    )
+
+
+def _relink(session: Session, posting_ids: Sequence[int]) -> int:
+    """Link the roles around postings whose ``closed_at`` the retirement set or cleared again:
+    two postings are one role only if neither opened more than ``ROLE_GAP`` after the other
+    closed (docs/lifecycle.md, rule 5), so a role may split, or join again, with it. Roles are
+    then what linking the current postings gives, as after any reconcile."""
+    if not posting_ids:
+        return 0
+    return link_canonical_postings(session.connection(), posting_ids=posting_ids)
 
 
 def reinstate_source(session: Session, name: str) -> RetireReport:
@@ -136,11 +156,15 @@ def reinstate_source(session: Session, name: str) -> RetireReport:
     source = _source(session, name)
     if source.retired_at is None:
         raise RetireError(f"source {name!r} is not retired")
-    reopened = session.connection().execute(
+    reopen = (
         update(Posting)
         .where(Posting.source_id == source.id, Posting.close_reason == models.CLOSE_UNTRACKED)
         .values(status=models.POSTING_OPEN, closed_at=None, close_reason=None)
-    ).rowcount
+        .returning(Posting.id)
+    )
+    reopened = list(session.connection().execute(reopen).scalars())
     source.retired_at = None
     session.flush()
-    return RetireReport(name, reopened, _last_complete_at(session, source.id))
+    return RetireReport(
+        name, len(reopened), _last_complete_at(session, source.id), 0, _relink(session, reopened)
+    )

@@ -192,3 +192,50 @@ def test_refusals_name_what_is_wrong(engine: Engine) -> None:
     retire(engine, "acme")
     with pytest.raises(RetireError, match="'acme' is already retired \\(on 2026-04-01\\)"):
         retire(engine, "acme")
+
+
+def linked_to(engine: Engine) -> dict[tuple[str, str], int | None]:
+    """Each posting's canonical posting id by (source, job)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT s.name, p.source_job_id, p.canonical_id FROM postings p "
+                "JOIN sources s ON s.id = p.source_id"
+            )
+        )
+        return {(source, job): canonical for source, job, canonical in rows}
+
+
+def test_retiring_and_reinstating_link_roles_again(engine: Engine) -> None:
+    """The board's copy of the ATS's job joined its role while the ATS posting was open, 40
+    days after that posting's last sighting (the ATS crawls failed meanwhile). Retired, the ATS
+    posting closed at that sighting: over 30 days before the copy opened, so the two are roles
+    of their own. Reinstated, it is open again and the copy joins it again."""
+
+    def listing(source: str, at: datetime, jobs: str, reason: str = "finished") -> None:
+        with Session(engine) as session, session.begin():
+            run_id = ingest.start_crawl_run(session, source, kind="x", observed_at=at)
+            ingest.upsert_postings(
+                session,
+                run_id,
+                [PostingRecord(source_job_id=j, title=f"Data Engineer {j}", company_name="Acme")
+                 for j in jobs],
+            )  # fmt: skip
+            ingest.finish_crawl_run(
+                session, run_id, finish_reason=reason, pages_fetched=1, pages_failed=0
+            )
+        with Session(engine) as session, session.begin():
+            reconcile(session, k=2)
+
+    listing("ats", T0, "AB")
+    listing("ats", T0 + 40 * timedelta(days=1), "", reason="shutdown")  # nothing closes
+    listing("board", T0 + 40 * timedelta(days=1), "C")
+    listing("board", T0 + 41 * timedelta(days=1), "AC")
+    ats_a = linked_to(engine)
+    assert ats_a["board", "A"] is not None and ats_a["ats", "A"] is None  # one role
+    report = retire(engine, "ats")
+    assert (report.postings, report.links_changed) == (2, 1)
+    assert linked_to(engine)["board", "A"] is None  # a role of its own
+    with Session(engine) as session, session.begin():
+        assert reinstate_source(session, "ats").links_changed == 1
+    assert linked_to(engine) == ats_a
