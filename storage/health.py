@@ -50,15 +50,21 @@ class SourceHealth:
             return None
         return self.last_detail.removeprefix(f"{RUN_INCOMPLETE}: ")
 
+    def stale(self, as_of: datetime, max_age: timedelta) -> bool:
+        """Not retired, and no complete crawl in the last ``max_age`` (or ever)."""
+        return self.retired_at is None and (
+            self.last_complete_at is None or self.last_complete_at < as_of - max_age
+        )
+
     def problem(self, as_of: datetime, max_age: timedelta) -> str | None:
         """Why the source needs attention at ``as_of``, or None: it has no complete crawl in
         the last ``max_age``, or its latest crawl was incomplete. A retired source needs none:
         it is not crawled on purpose."""
         if self.retired_at is not None:
             return None
-        if self.last_complete_at is None:
-            return "never crawled completely" if self.runs else "never crawled"
-        if self.last_complete_at < as_of - max_age:
+        if self.stale(as_of, max_age):
+            if self.last_complete_at is None:
+                return "never crawled completely" if self.runs else "never crawled"
             days = (as_of - self.last_complete_at).days
             return f"no complete crawl for {days} day{'s' if days != 1 else ''}"
         if self.last_status == RUN_INCOMPLETE:

@@ -113,6 +113,9 @@ def test_status_lists_sources_and_exits_4_naming_those_that_need_attention(
     assert "dead: never crawled completely (finish reason 'listing_failed'" in output
     assert "running: never crawled completely" in output
     assert "steady:" not in output
+    assert output.endswith("A source that is no longer crawled keeps its postings open: "
+                           "`jobtrends sources retire NAME` right-censors them and stops "
+                           "flagging it.")
 
 
 def test_status_exits_0_when_every_source_is_tracked(migrated_engine: Engine) -> None:
@@ -192,6 +195,15 @@ def test_retire_censors_the_open_postings_and_ends_the_attention(history: Engine
     code, output = invoke(history, "--as-of", "2026-03-16T10:00:00Z")
     assert code == 4 and "1 of 4 source(s) need attention: dead:" in output, output
     assert "retired 20" in output  # the status column of the two retired sources
+    retire_cli(history, "dead")
+    code, output = invoke(history, "--as-of", "2026-03-16T10:00:00Z")
+    assert code == 0 and "need attention" not in output, output
+    # a latest crawl that failed is no sign of a source no longer crawled: no retire hint
+    retire_cli(history, "broken", "--undo")
+    code, output = invoke(history, "--as-of", "2026-03-16T10:00:00Z")
+    assert code == 4 and "1 of 4 source(s) need attention: broken:" in output, output
+    assert "sources retire" not in output
+    retire_cli(history, "broken")
 
     code, output = retire_cli(history, "broken", "--undo")
     assert (code, output) == (0, "reinstated broken: 2 posting(s) open again (last complete "

@@ -267,8 +267,10 @@ def register(app: typer.Typer) -> None:
             table.add_column(column, justify="right" if column in ("runs", "open") else "left")
         max_age = timedelta(days=stale_after)
         flagged: list[str] = []  # "name: problem (why the latest crawl was incomplete)"
+        stale = False  # some source has no recent complete crawl: it may no longer be crawled
         for src in sources:
             problem = src.problem(now, max_age)
+            stale = stale or src.stale(now, max_age)
             if problem:
                 why = src.why_incomplete
                 flagged.append(f"{src.name}: {problem}" + (f" ({why})" if why else ""))
@@ -286,6 +288,10 @@ def register(app: typer.Typer) -> None:
                           highlight=False)
             for line in flagged:  # one line each, unwrapped: for the mail of a cron job
                 console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+            if stale:
+                console.print("A source that is no longer crawled keeps its postings open: "
+                              "`jobtrends sources retire NAME` right-censors them and stops "
+                              "flagging it.", highlight=False, markup=False, soft_wrap=True)
             raise typer.Exit(EXIT_PARTIAL)
 
     @sources_app.command("retire")
