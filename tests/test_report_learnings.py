@@ -108,6 +108,14 @@ def test_time_to_fill(median: int | None, closed: int, expected: str | None) -> 
         assert result is not None and expected in result.text
 
 
+def test_time_to_fill_names_roles_no_longer_tracked_apart() -> None:
+    ttf = TimeToFillSection(30, None, None, 20, 10, (), n_untracked=4)
+    result = learnings.median_time_to_fill(ttf)
+    assert result is not None
+    assert "(Kaplan-Meier median over 20 closed, 6 still-open and 4 no longer tracked roles)" \
+        in result.text
+
+
 def test_leading_country_needs_a_strict_leader() -> None:
     tie = CountriesSection((CountryRow("BE", 15), CountryRow("NL", 15)), 30, 0)
     assert learnings.leading_country(tie) is None

@@ -107,3 +107,20 @@ def test_empty_report_renders_without_claims() -> None:
 def test_unknown_format() -> None:
     with pytest.raises(ValueError, match="unknown report format 'pdf'"):
         render(sample_report(), "pdf")
+
+
+def test_roles_no_longer_tracked_are_told_apart_from_open_ones() -> None:
+    """Of the 45 censored roles, 5 were censored because their source was retired: the report
+    says 40 are still open and 5 no longer tracked, and the JSON keeps the count."""
+    from dataclasses import replace
+
+    report = sample_report()
+    plain_md, plain_html = render(report, "md"), render(report, "html")
+    assert "no longer tracked" not in plain_md + plain_html
+    report = replace(report, time_to_fill=replace(report.time_to_fill, n_untracked=5))
+    md, html = render(report, "md"), render(report, "html")
+    assert "| 34 | 52 | 60 | 40 | 5 |" in md and "| no longer tracked |" in md
+    assert "<b>40</b><span>still open (censored)</span>" in html
+    assert "<b>5</b><span>no longer tracked (censored)</span>" in html
+    assert "whose source is no longer crawled" in html
+    assert ReportData.from_dict(json.loads(render(report, "json"))["report"]) == report

@@ -120,7 +120,7 @@ def test_open_postings_are_censored_at_their_last_sighting(engine: Engine) -> No
         flow = weekly_flow(session, TrendFilter(since=T0.date(), until=date(2026, 3, 22)))
         assert [(w.opened, w.closed) for w in flow.weeks] == [(0, 0), (1, 1), (0, 0)]  # D closes
         fill = time_to_fill(session, TrendFilter(since=T0.date(), until=date(2026, 3, 22)))
-        assert (fill.n_closed, fill.n_censored) == (0, 1)
+        assert (fill.n_closed, fill.n_censored, fill.n_untracked) == (0, 1, 1)
         assert [(p.day, p.events, p.censored) for p in fill.curve] == [(7, 0, 1)]
         rows = session.execute(
             text("SELECT p.source_job_id, r.status FROM v_roles r "

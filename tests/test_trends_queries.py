@@ -516,7 +516,7 @@ def test_a_role_whose_latest_close_ended_its_tracking_is_right_censored(session:
     assert [tuple(row) for row in view] == [("2026-W08", 1)]
     ttf = time_to_fill(session, ALL)
     # R4 14 days and R2 19 days, censored like the open R6 (14) and R3 (21): nothing filled
-    assert (ttf.n_closed, ttf.n_censored, ttf.median_days) == (0, 4, None)
+    assert (ttf.n_closed, ttf.n_censored, ttf.n_untracked, ttf.median_days) == (0, 4, 2, None)
     assert [(p.day, p.at_risk, p.events, p.censored) for p in ttf.curve] == [
         (14, 4, 0, 2), (19, 2, 0, 1), (21, 1, 0, 1),
     ]

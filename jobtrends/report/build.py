@@ -68,6 +68,7 @@ def _time_to_fill(ttf: trends.TimeToFill) -> TimeToFillSection:
         n_censored=ttf.n_censored,
         histogram=tuple(HistogramRow(b.start_day, b.end_day, b.count) for b in ttf.histogram),
         method=ttf.method,
+        n_untracked=ttf.n_untracked,
     )
 
 

@@ -115,10 +115,16 @@ class TimeToFillSection:
     n_censored: int
     histogram: tuple[HistogramRow, ...]
     method: str = "kaplan-meier"
+    n_untracked: int = 0  # of n_censored: censored when their source was retired
 
     @property
     def n_roles(self) -> int:
         return self.n_closed + self.n_censored
+
+    @property
+    def n_open(self) -> int:
+        """Censored roles that are still open (the others' tracking ended)."""
+        return self.n_censored - self.n_untracked
 
     @property
     def thin(self) -> bool:

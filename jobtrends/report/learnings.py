@@ -113,8 +113,10 @@ def median_time_to_fill(ttf: TimeToFillSection) -> Learning | None:
             "median time to fill is not known yet.",
             f"{ttf.n_closed} closed roles >= {MIN_SUPPORT}; Kaplan-Meier curve above 50%",
         )
+    roles = (f"{ttf.n_closed} closed, {ttf.n_open} still-open and {ttf.n_untracked} no longer "
+             "tracked" if ttf.n_untracked else f"{ttf.n_closed} closed and {ttf.n_open} still-open")
     text = (f"Half of the roles are filled within {ttf.median_days} days (Kaplan-Meier median "
-            f"over {ttf.n_closed} closed and {ttf.n_censored} still-open roles)")
+            f"over {roles} roles)")
     if ttf.p75_days is not None:
         text += f"; a quarter take more than {ttf.p75_days} days"
     return Learning("time_to_fill", text + ".",

@@ -78,11 +78,13 @@ def render_markdown(report: ReportData) -> str:
     lines += _shares("Seniority", report.seniority)
     lines += _shares("Employment type", report.employment_type)
     lines += ["## Time to fill", ""]
+    untracked = ["no longer tracked"] if ttf.n_untracked else []
     lines += _table(
-        ["median days (Kaplan-Meier)", "75th percentile", "closed roles", "still open"],
+        ["median days (Kaplan-Meier)", "75th percentile", "closed roles", "still open",
+         *untracked],
         [[ttf.median_days if ttf.median_days is not None else "not reached",
           ttf.p75_days if ttf.p75_days is not None else "not reached", ttf.n_closed,
-          ttf.n_censored]],
+          ttf.n_open, *([ttf.n_untracked] if untracked else [])]],
     )
     lines += ["", "Histogram of closed roles (5-day bins):", ""]
     lines += _table(["days", "closed roles"],

@@ -174,6 +174,9 @@ class TimeToFill:
     curve: tuple[SurvivalPoint, ...]
     histogram: tuple[HistogramBin, ...]
     method: str = "kaplan-meier"
+    # of the censored roles, those censored when their tracking ended (source retired), not
+    # because they are still open
+    n_untracked: int = 0
 
 
 def _histogram(closed: dict[int, int]) -> tuple[HistogramBin, ...]:
@@ -196,12 +199,14 @@ def time_to_fill_for(session: Session, rf: ResolvedFilter, roles: FromClause) ->
     censor_day = (w.censor_date - _EPOCH).days
     closed: dict[int, int] = {}
     censored: dict[int, int] = {}
+    untracked = 0
     for opened_day, closed_day, left_censored, right_censored in role_days(session, roles):
         if left_censored or opened_day < lo:  # the cohort: roles opened in the window
             continue
         if closed_day is not None and closed_day < hi:
             # at risk up to its close, or up to the end of its tracking (source retired)
             target, end_day = (censored if right_censored else closed), closed_day
+            untracked += bool(right_censored)
         else:
             target, end_day = censored, censor_day
         day = max(end_day - opened_day, 0)  # an opening after the censor date has no negative age
@@ -217,4 +222,5 @@ def time_to_fill_for(session: Session, rf: ResolvedFilter, roles: FromClause) ->
         n_censored=sum(censored.values()),
         curve=curve,
         histogram=_histogram(closed),
+        n_untracked=untracked,
     )
