@@ -151,3 +151,21 @@ def test_sqlite_connections_use_wal_with_a_64_mb_checkpoint_interval(tmp_path: P
             assert pragma("PRAGMA foreign_keys").scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_new_sqlite_databases_get_16_kb_pages_and_old_ones_keep_theirs(tmp_path: Path) -> None:
+    """The page size applies to a database created by the engine; one made with 4 KB pages keeps
+    them (changing it would need a VACUUM), and its checkpoint interval is still 64 MB."""
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as made:
+        made.execute("CREATE TABLE t (x)")
+    for path, size in ((tmp_path / "new.db", 16384), (old, 4096)):
+        engine = make_engine(f"sqlite:///{path}")
+        try:
+            with engine.connect() as conn:
+                pragma = conn.exec_driver_sql
+                pragma("CREATE TABLE IF NOT EXISTS u (y)")
+                assert pragma("PRAGMA page_size").scalar_one() == size
+                assert pragma("PRAGMA wal_autocheckpoint").scalar_one() * size == 64 * 1024 * 1024
+        finally:
+            engine.dispose()
