@@ -10,7 +10,8 @@ future, before the previous crawl), and some jobs are listed by every source und
 (one role, unless a source lists the job more than 30 days after another's posting of it
 closed; the job board's copy does not keep a role open once the first-party postings closed);
 K is 1, 2 or 3; often one source is retired after some crawl (its open postings right-censored
-at their last sighting, its later crawls left out) while the others go on. Each history is
+at their last sighting, its crawls left out) while the others go on, and sometimes reinstated
+later. Each history is
 replayed through the real ingest and reconcile (after every crawl, as ``jobtrends crawl``
 does), and through :class:`Model`, the rules of
 docs/lifecycle.md written out again, plainly, for this test. Every posting's lifecycle columns,
@@ -40,7 +41,7 @@ from sqlalchemy.orm import Session
 from storage import ingest, models
 from storage.lifecycle import reconcile
 from storage.records import PostingRecord
-from storage.retire import retire_source
+from storage.retire import reinstate_source, retire_source
 from storage.trends import TrendFilter, time_to_fill, weekly_flow
 
 T0 = datetime(2026, 1, 5, 6)
@@ -98,28 +99,36 @@ class History:
     crawls: list[Crawl]
     # jobs every source lists under one title: one role, however many sources list it
     shared: frozenset[str] = frozenset()
-    # (source, n): the source is retired (`jobtrends sources retire`) after the first n crawls
-    # (if it was crawled by then); its later crawls are left out, since they would be refused
-    retire: tuple[str, int] | None = None
+    # (source, n, m): the source is retired (`jobtrends sources retire`) after the first n
+    # crawls, if it was crawled by then, and reinstated (`--undo`) after the first m (None:
+    # never); its crawls in between are left out, since they would be refused
+    retire: tuple[str, int, int | None] | None = None
+
+    def schedule(self) -> list[tuple[str, Any]]:
+        """What happens in order: ("crawl", Crawl), ("retire", source), ("reinstate", source)."""
+        steps: list[tuple[str, Any]] = []
+        source, after, back = self.retire or ("", len(self.crawls) + 1, None)
+        after = min(after, len(self.crawls))  # after the last crawl at the latest
+        retired = False
+        crawled: set[str] = set()
+        for i, crawl in enumerate(self.crawls):
+            if i == after and source in crawled:
+                steps.append(("retire", source))
+                retired = True
+            if retired and i == back:
+                steps.append(("reinstate", source))
+                retired = False
+            if not (retired and crawl.source == source):
+                steps.append(("crawl", crawl))
+                crawled.add(crawl.source)
+        if after == len(self.crawls) and source in crawled:
+            steps.append(("retire", source))
+        return steps
 
     @property
     def kept_crawls(self) -> list[Crawl]:
-        """The crawls that run: all but those of the retired source after its retirement."""
-        if self.retire is None:
-            return self.crawls
-        source, after = self.retire
-        return [c for i, c in enumerate(self.crawls) if i < after or c.source != source]
-
-    def retired_after(self, crawl: int) -> str | None:
-        """The source retired right after the ``crawl``-th crawl (1-based), if any: one that
-        was crawled by then."""
-        if self.retire is None:
-            return None
-        source, after = self.retire
-        crawled = {c.source for c in self.crawls[:crawl]}
-        if crawl != min(after, len(self.crawls)) or source not in crawled:
-            return None
-        return source
+        """The crawls that run (not those of a source while it is retired)."""
+        return [crawl for kind, crawl in self.schedule() if kind == "crawl"]
 
 
 def _hours_from_t0(low: int, high: int) -> st.SearchStrategy[datetime]:
@@ -135,7 +144,12 @@ histories = st.builds(
     date_posted=_per_posting,
     valid_through=_per_posting,
     shared=st.frozensets(st.sampled_from(JOBS)),
-    retire=st.none() | st.tuples(st.sampled_from(SOURCES), st.integers(min_value=1, max_value=12)),
+    retire=st.none()
+    | st.tuples(
+        st.sampled_from(SOURCES),
+        st.integers(min_value=1, max_value=8),
+        st.none() | st.integers(min_value=1, max_value=3),  # crawls until reinstated
+    ).map(lambda r: (r[0], r[1], None if r[2] is None else r[1] + r[2])),
     crawls=st.lists(
         st.builds(
             Crawl,
@@ -253,6 +267,13 @@ class Model:
                 posting.closed_at = posting.last_seen_at
                 posting.close_reason = models.CLOSE_UNTRACKED
 
+    def reinstate(self, source: str) -> None:
+        """Undo :meth:`retire`: the postings it censored are open again, as they were."""
+        for posting in self.of(source):
+            if posting.close_reason == models.CLOSE_UNTRACKED:
+                posting.status = models.POSTING_OPEN
+                posting.closed_at = posting.close_reason = None
+
     def reconcile(self, run: RunState, signals: tuple[tuple[str, str], ...]) -> None:
         for job, reason in signals:
             posting = self.postings.get((run.source, job))
@@ -346,7 +367,19 @@ def replay(engine: Engine, history: History, rules: type[Model] = Model) -> Mode
     model = rules(history)
     variants: dict[tuple[str, str], int] = {}
     at = T0
-    for index, crawl in enumerate(history.kept_crawls):
+    index = 0  # crawls run so far
+    for kind, step in history.schedule():
+        if kind == "retire":
+            with Session(engine) as session, session.begin():
+                retire_source(session, step, at=at + timedelta(minutes=30))
+            model.retire(step)
+            continue
+        if kind == "reinstate":
+            with Session(engine) as session, session.begin():
+                reinstate_source(session, step)
+            model.reinstate(step)
+            continue
+        crawl: Crawl = step
         at += timedelta(hours=crawl.gap_hours)
         reason, fetched, failed = ENDINGS[crawl.ending]
         stores: dict[int, list[PostingRecord]] = {}
@@ -400,11 +433,7 @@ def replay(engine: Engine, history: History, rules: type[Model] = Model) -> Mode
         with Session(engine) as session, session.begin():
             reconcile(session, k=history.k)
         model.crawl(index + 1, crawl, at)
-        retired = history.retired_after(index + 1)
-        if retired is not None:
-            with Session(engine) as session, session.begin():
-                retire_source(session, retired, at=at + timedelta(minutes=30))
-            model.retire(retired)
+        index += 1
     return model
 
 
@@ -619,6 +648,8 @@ def note_coverage(model: Model, history: History) -> None:
         event("a time-to-fill median")
     if any(role_untracked(model, role) for role in roles):
         event("a role right-censored by a retired source")
+    if "reinstate" in [kind for kind, _ in history.schedule()]:
+        event("a source reinstated")
     if any(
         role_untracked(model, role) != any(
             model.postings[key].close_reason == models.CLOSE_UNTRACKED for key in role
@@ -718,7 +749,16 @@ RETIRED_AFTER_A_SILENT_MONTH = replace(
         _crawl("board", 24, "AC"),
         _crawl("board", 24, "AC"),
     ),
-    retire=("ats", 6),
+    retire=("ats", 6, None),
+)
+
+
+# The same, but the ATS is reinstated after the board's next crawl: its posting is open again
+# and joins the copy's role again; then two ATS crawls miss it and it closes (K=1).
+REINSTATED_AFTER_A_SILENT_MONTH = replace(
+    RETIRED_AFTER_A_SILENT_MONTH,
+    crawls=[*RETIRED_AFTER_A_SILENT_MONTH.crawls, _crawl("ats", 24, "B"), _crawl("ats", 24, "B")],
+    retire=("ats", 6, 7),
 )
 
 
@@ -727,6 +767,7 @@ RETIRED_AFTER_A_SILENT_MONTH = replace(
 @example(history=RELISTED_AFTER_THE_GAP)
 @example(history=STALE_BOARD_COPY)
 @example(history=RETIRED_AFTER_A_SILENT_MONTH)
+@example(history=REINSTATED_AFTER_A_SILENT_MONTH)
 def test_random_histories_follow_the_lifecycle_rules(
     migrated_engine: Engine, history: History
 ) -> None:
