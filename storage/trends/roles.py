@@ -223,11 +223,7 @@ def _folded_lifecycle(t: Any, g: Any) -> dict[str, ColumnElement[Any]]:
     closing at the latest first-party close, when the role has first-party postings, else the
     same over all its postings; left-censored as the module docstring says; right-censored when
     that latest close is only the end of tracking (no seen close is as late)."""
-    canonical = aliased(Posting, name="cp")
-    # looked up for the few roles with linked postings only (a primary-key probe each)
-    own = exists().where(
-        canonical.id == t.role_id, Source.id == canonical.source_id, Source.first_party
-    )
+    own = g.own  # the canonical posting is first-party
     own_seen_close = case((t.right_censored == 1, null()), else_=t.closed_at)
     # the latest seen close among the postings that decide the close
     seen_close = case(
@@ -286,12 +282,17 @@ def _fold_linked_postings(roles: Table) -> Update:
 
 
 def _group_lifecycles(role_ids: Select[Any]) -> Subquery:
-    """Per role among ``role_ids``, the lifecycle figures of the postings linked to it."""
+    """Per role among ``role_ids``, the lifecycle figures of the postings linked to it, and
+    ``own``: whether the role's canonical posting is first-party (read once per role here, not
+    in each of the fold's expressions that ask it)."""
     member = aliased(Posting, name="m")
     first_party = Source.first_party  # of the member's source, joined below
+    canonical = aliased(Posting, name="cp")
+    canonical_source = aliased(Source, name="cs")
     return (
         select(
             member.canonical_id.label("role_id"),
+            canonical_source.first_party.label("own"),
             func.count().label("n"),
             func.count(member.closed_at).label("n_closed"),
             func.min(member.opened_at).label("opened_at"),
@@ -309,8 +310,10 @@ def _group_lifecycles(role_ids: Select[Any]) -> Subquery:
             ).label("first_party_seen_closed_at"),
         )
         .join_from(member, Source, Source.id == member.source_id)
+        .join(canonical, canonical.id == member.canonical_id)
+        .join(canonical_source, canonical_source.id == canonical.source_id)
         .where(member.canonical_id.in_(role_ids))
-        .group_by(member.canonical_id)
+        .group_by(member.canonical_id, canonical_source.first_party)
         .subquery("g")
     )
 
