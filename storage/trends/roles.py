@@ -287,12 +287,9 @@ def _group_lifecycles(role_ids: Select[Any]) -> Subquery:
     in each of the fold's expressions that ask it)."""
     member = aliased(Posting, name="m")
     first_party = Source.first_party  # of the member's source, joined below
-    canonical = aliased(Posting, name="cp")
-    canonical_source = aliased(Source, name="cs")
-    return (
+    figures = (
         select(
             member.canonical_id.label("role_id"),
-            canonical_source.first_party.label("own"),
             func.count().label("n"),
             func.count(member.closed_at).label("n_closed"),
             func.min(member.opened_at).label("opened_at"),
@@ -310,10 +307,16 @@ def _group_lifecycles(role_ids: Select[Any]) -> Subquery:
             ).label("first_party_seen_closed_at"),
         )
         .join_from(member, Source, Source.id == member.source_id)
-        .join(canonical, canonical.id == member.canonical_id)
-        .join(canonical_source, canonical_source.id == canonical.source_id)
         .where(member.canonical_id.in_(role_ids))
-        .group_by(member.canonical_id, canonical_source.first_party)
+        .group_by(member.canonical_id)
+        .subquery("gf")
+    )
+    canonical = aliased(Posting, name="cp")
+    canonical_source = aliased(Source, name="cs")
+    return (
+        select(figures, canonical_source.first_party.label("own"))
+        .join_from(figures, canonical, canonical.id == figures.c.role_id)
+        .join(canonical_source, canonical_source.id == canonical.source_id)
         .subquery("g")
     )
 
