@@ -462,15 +462,7 @@ def record_close_signal(session: Session, run_id: int, source_job_id: str, reaso
             f"unknown close reason {reason!r}: expected one of {', '.join(EXPLICIT_CLOSE_REASONS)}"
         )
     conn = session.connection()
-    run = conn.execute(
-        select(_runs.c.source_id, _runs.c.observed_at, _sources.c.name, _sources.c.retired_at)
-        .join_from(_runs, _sources, _sources.c.id == _runs.c.source_id)
-        .where(_runs.c.id == run_id)
-    ).one_or_none()
-    if run is None:
-        raise LookupError(f"no crawl run with id {run_id}")
-    if run.retired_at is not None:  # retired while this crawl ran: its sightings are not kept
-        raise SourceRetiredError(run.name, run.retired_at)
+    run = _live_run(conn, run_id)
     conn.execute(
         _signals.insert().values(
             source_id=run.source_id,
@@ -515,7 +507,10 @@ def known_content_hashes(
 # --------------------------------------------------------------------------- postings
 
 
-def _run_context(conn: Connection, run_id: int) -> _RunContext:
+def _live_run(conn: Connection, run_id: int) -> Any:
+    """``(source_id, observed_at)`` of crawl run ``run_id``; :class:`LookupError` if there is
+    none, :class:`~storage.retire.SourceRetiredError` if its source was retired meanwhile (what
+    the run saw is not kept)."""
     run = conn.execute(
         select(_runs.c.source_id, _runs.c.observed_at, _sources.c.name, _sources.c.retired_at)
         .join_from(_runs, _sources, _sources.c.id == _runs.c.source_id)
@@ -523,8 +518,13 @@ def _run_context(conn: Connection, run_id: int) -> _RunContext:
     ).one_or_none()
     if run is None:
         raise LookupError(f"no crawl run with id {run_id}")
-    if run.retired_at is not None:  # retired while this crawl ran: its sightings are not kept
+    if run.retired_at is not None:
         raise SourceRetiredError(run.name, run.retired_at)
+    return run
+
+
+def _run_context(conn: Connection, run_id: int) -> _RunContext:
+    run = _live_run(conn, run_id)
     # An earlier crawl tracks the source if it was complete, or is not judged yet but stored
     # postings (judged optimistically; reconcile normally runs right after each crawl).
     previous = conn.execute(

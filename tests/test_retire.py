@@ -173,6 +173,8 @@ def test_an_unfinished_crawl_is_abandoned_and_its_late_sightings_refused(engine:
         assert (status, detail) == ("incomplete", "incomplete: never finished (source retired)")
         with pytest.raises(SourceRetiredError, match="'acme' was retired"):
             ingest.upsert_postings(session, run_id, [PostingRecord(source_job_id="Z", title="z")])
+        with pytest.raises(SourceRetiredError, match="'acme' was retired"):
+            ingest.record_close_signal(session, run_id, "A", models.CLOSE_HTTP_GONE)
 
 
 def test_refusals_name_what_is_wrong(engine: Engine) -> None:
