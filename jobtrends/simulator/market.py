@@ -175,8 +175,7 @@ class Market:
         roles = self.roles
         placements = self.placements.get(source, [])
         # placements are sorted by opening time: only the prefix opened before t can be live
-        live = [p for p in placements
-                if roles[p.role].opened <= t < roles[p.role].closed + p.linger]
+        live = [p for p in placements if roles[p.role].opened <= t < self.closes_at(p)]
         if len(self._visible_cache) > 256:
             self._visible_cache.clear()
         self._visible_cache[cache_key] = live
