@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -132,3 +132,23 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def hold_write_lock(conn: Connection) -> None:
+    """On SQLite, take the database's write lock now (``BEGIN IMMEDIATE``), unless the
+    connection's transaction holds it already (it has written); elsewhere nothing.
+
+    sqlite3 begins a transaction only at the first write, so the reads before it each see the
+    latest commit, and another process may commit between them and the writes that act on them.
+    A crawl's batch reads which of its postings are stored, open and unchanged, then writes
+    accordingly: a reconcile closing one of them in between left it closed yet marked seen, and
+    a retirement in between left postings open in a retired source. With the lock taken before
+    the reads, writers run one after the other, each on what it read (``reconcile`` and the
+    batches of ``storage.ingest`` take it); the others wait for it (busy_timeout) as they waited
+    for its writes anyway. PostgreSQL's writers lock the rows of their sources instead.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    driver = conn.connection.driver_connection
+    if driver is not None and not driver.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session
 
 from storage import models
 from storage.companies import normalize_company_name, normalize_title
+from storage.db import hold_write_lock
 from storage.dedup import relink_source
 from storage.records import LocationRecord, PostingRecord
 from storage.retire import SourceRetiredError
@@ -387,10 +388,12 @@ def start_crawl_run(
         .values(name=source_name, created_at=utcnow(), **values)
         .on_conflict_do_nothing(index_elements=["name"])
     )
+    # locked as while storing (see _live_run): a retirement waits for the run to be recorded,
+    # then abandons it
     source_id, was_first_party, retired_at = conn.execute(
-        select(_sources.c.id, _sources.c.first_party, _sources.c.retired_at).where(
-            _sources.c.name == source_name
-        )
+        select(_sources.c.id, _sources.c.first_party, _sources.c.retired_at)
+        .where(_sources.c.name == source_name)
+        .with_for_update(read=True)
     ).one()
     if retired_at is not None:
         raise SourceRetiredError(source_name, retired_at)
@@ -510,11 +513,20 @@ def known_content_hashes(
 def _live_run(conn: Connection, run_id: int) -> Any:
     """``(source_id, observed_at)`` of crawl run ``run_id``; :class:`LookupError` if there is
     none, :class:`~storage.retire.SourceRetiredError` if its source was retired meanwhile (what
-    the run saw is not kept)."""
+    the run saw is not kept).
+
+    What the run then stores is stored under a lock taken here and held until the caller's
+    transaction ends, so that a retirement cannot slip in between this check and the writes:
+    on PostgreSQL the source's row ``FOR SHARE`` (a retirement locks it ``FOR UPDATE``: it waits
+    for the batch, then censors its postings too; crawl processes do not block each other), on
+    SQLite the database's write lock (:func:`storage.db.hold_write_lock`).
+    """
+    hold_write_lock(conn)
     run = conn.execute(
         select(_runs.c.source_id, _runs.c.observed_at, _sources.c.name, _sources.c.retired_at)
         .join_from(_runs, _sources, _sources.c.id == _runs.c.source_id)
         .where(_runs.c.id == run_id)
+        .with_for_update(read=True, of=_sources)
     ).one_or_none()
     if run is None:
         raise LookupError(f"no crawl run with id {run_id}")

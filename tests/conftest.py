@@ -10,10 +10,13 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from storage import schema
 from storage.db import make_engine
@@ -124,3 +127,28 @@ def migrated_engine(db_url: str, migrated_sqlite_file: Path) -> Iterator[Engine]
         schema.upgrade(eng)
     yield eng
     eng.dispose()
+
+
+@contextmanager
+def impatient_session(engine: Engine) -> Iterator[Session]:
+    """A session whose transaction gives up after waiting 300 ms for another's lock (PostgreSQL:
+    a row lock, ``lock timeout``; SQLite: the database's write lock, ``database is locked``),
+    to show a writer waits for another without a second thread."""
+    with Session(engine) as session:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            session.connection().exec_driver_sql("PRAGMA busy_timeout = 300")
+        else:
+            session.execute(text("SET LOCAL lock_timeout = '300ms'"))
+        try:
+            yield session
+        finally:
+            session.rollback()
+            if sqlite:  # the pooled connection's own setting again
+                session.connection().exec_driver_sql("PRAGMA busy_timeout = 30000")
+                session.rollback()
+
+
+def waited_for_a_lock(error: OperationalError) -> bool:
+    """The error an :func:`impatient_session` raises when it gave up waiting."""
+    return "lock timeout" in str(error) or "database is locked" in str(error)

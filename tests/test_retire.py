@@ -7,7 +7,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from conftest import impatient_session, waited_for_a_lock
 from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from storage import ingest, models
@@ -241,3 +243,52 @@ def test_retiring_and_reinstating_link_roles_again(engine: Engine) -> None:
     with Session(engine) as session, session.begin():
         assert reinstate_source(session, "ats").links_changed == 1
     assert linked_to(engine) == ats_a
+
+
+def retire_unless_kept_waiting(engine: Engine, name: str) -> bool:
+    """Retire ``name``; False if another transaction's lock kept it waiting (for 300 ms)."""
+    with impatient_session(engine) as session:
+        try:
+            retire_source(session, name, at=RETIRED_AT)
+        except OperationalError as error:
+            assert waited_for_a_lock(error), error
+            return False
+        session.commit()
+        return True
+
+
+def test_a_retirement_racing_a_crawl_leaves_no_open_posting(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The operator retires a source while a crawl of it is storing a batch, right after the
+    batch's check that the source is live: the retirement waits for the batch (on both backends)
+    and then censors its postings with the rest. Never is a posting left open, or one written
+    after the retirement, in a retired source."""
+    history(engine)
+    with Session(engine) as session, session.begin():
+        run_id = ingest.start_crawl_run(session, "acme", kind="greenhouse",
+                                         observed_at=T0 + 3 * WEEK)  # fmt: skip
+    checked = ingest._run_context
+    attempts: list[bool] = []
+
+    def retire_meanwhile(conn: Any, run: int) -> Any:
+        context = checked(conn, run)  # the source is live
+        attempts.append(retire_unless_kept_waiting(engine, "acme"))
+        return context
+
+    monkeypatch.setattr(ingest, "_run_context", retire_meanwhile)
+    with Session(engine) as session, session.begin():
+        ingest.upsert_postings(session, run_id, [
+            PostingRecord(source_job_id="A", title="acme engineer A"),  # stored, open
+            PostingRecord(source_job_id="F", title="acme engineer F"),  # new
+        ])  # fmt: skip
+    monkeypatch.undo()
+    assert attempts == [False]  # the retirement had to wait for the batch's lock
+    assert retire_unless_kept_waiting(engine, "acme")  # and goes through after it
+    after = postings(engine)
+    assert {job for job, row in after.items() if row[0] == models.POSTING_OPEN} == {"X"}
+    assert after["F"][:3] == (models.POSTING_CLOSED, T0 + 3 * WEEK, models.CLOSE_UNTRACKED)
+    assert after["A"][:3] == (models.POSTING_CLOSED, T0 + 3 * WEEK, models.CLOSE_UNTRACKED)
+    # and a batch stored after the retirement is refused
+    with Session(engine) as session, pytest.raises(SourceRetiredError):
+        ingest.upsert_postings(session, run_id, [PostingRecord(source_job_id="G", title="g")])
