@@ -9,7 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from conftest import impatient_session, waited_for_a_lock
 from sqlalchemy import Engine, event, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from storage import ingest, models, schema
@@ -623,3 +625,44 @@ def test_reconcile_reads_pending_signals_without_scanning_applied_ones(sqlite_ur
     engine.dispose()
     assert len(reads) >= 2  # before the run (signals up to it) and after (all the rest)
     assert plans and all("ix_close_signals_pending" in plan for plan in plans), plans
+
+
+def test_a_reconcile_racing_a_crawl_waits_for_its_batch(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reconcile started while a later crawl stores a batch, right after the batch read which
+    of its postings are stored and open: the reconcile waits for the batch. Had it closed B in
+    between (B's second miss), the batch would have marked B seen without reopening it: a
+    closed posting seen after its close, with no event."""
+    crawl(engine, week(0), ["A", "B"])
+    crawl(engine, week(1), ["A", "B"])
+    crawl(engine, week(2), ["A"])  # B missed once
+    crawl(engine, week(3), ["A"], run_reconcile=False)  # B's second miss, not reconciled yet
+    with Session(engine) as session, session.begin():
+        run_id = ingest.start_crawl_run(session, "acme", kind="greenhouse", observed_at=week(4))
+    read_stored = ingest._Statements.stored
+    attempts: list[bool] = []
+
+    def reconcile_meanwhile(self: Any, conn: Any, job_ids: list[str]) -> Any:
+        stored = read_stored(self, conn, job_ids)  # A and B: open
+        with impatient_session(engine) as session:
+            try:
+                reconcile(session, k=2)
+                session.commit()
+                attempts.append(True)
+            except OperationalError as error:
+                assert waited_for_a_lock(error), error
+                attempts.append(False)
+        return stored
+
+    monkeypatch.setattr(ingest._Statements, "stored", reconcile_meanwhile)
+    with Session(engine) as session, session.begin():
+        ingest.upsert_postings(session, run_id, [
+            PostingRecord(source_job_id=j, title=f"Engineer {j}") for j in "AB"
+        ])  # fmt: skip
+    monkeypatch.undo()
+    assert attempts == [False]  # it waited
+    report = run(engine, k=2)  # and runs after the batch: B was seen after week 3's crawl
+    assert report.closed_unseen == 0
+    assert state(engine) == {"A": ("open", None, 0), "B": ("open", None, 0)}
+    assert [e[:2] for e in events(engine) if e[1] != "opened"] == []
