@@ -388,12 +388,13 @@ def start_crawl_run(
         .values(name=source_name, created_at=utcnow(), **values)
         .on_conflict_do_nothing(index_elements=["name"])
     )
-    # locked as while storing (see _live_run): a retirement waits for the run to be recorded,
-    # then abandons it
+    # locked until the run is recorded (PostgreSQL): a retirement waits for it, then abandons
+    # it. FOR NO KEY UPDATE, the lock the UPDATE below takes anyway: two processes starting
+    # crawls of one source, each holding a shared lock and waiting to update, would deadlock.
     source_id, was_first_party, retired_at = conn.execute(
         select(_sources.c.id, _sources.c.first_party, _sources.c.retired_at)
         .where(_sources.c.name == source_name)
-        .with_for_update(read=True)
+        .with_for_update(key_share=True)
     ).one()
     if retired_at is not None:
         raise SourceRetiredError(source_name, retired_at)
