@@ -18,7 +18,7 @@ demo: install
 
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy crawler enrichment storage jobtrends
+	$(BIN)/mypy crawler enrichment storage jobtrends tests bench
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: install

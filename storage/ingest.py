@@ -17,7 +17,7 @@ import pickle
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from operator import attrgetter, itemgetter
 from typing import Any, cast
@@ -218,7 +218,7 @@ class DatetimeBinder:
         self._general: Callable[[Any], Any] = general or (lambda value: value)
         self._memo: dict[datetime, str] = {}
 
-    def __call__(self, value: datetime | None) -> Any:
+    def __call__(self, value: date | None) -> Any:
         if value is None or not self.text:
             return value
         if type(value) is not datetime or value.tzinfo is not None:

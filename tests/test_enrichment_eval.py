@@ -16,7 +16,7 @@ EVAL_FILE = Path(__file__).parent / "data" / "enrichment_eval.jsonl"
 
 
 @pytest.fixture(scope="module")
-def scored():  # type: ignore[no-untyped-def]
+def scored():
     cases = load_cases(EVAL_FILE)
     results = get_enricher().enrich_many([c.posting for c in cases])
     return cases, results
@@ -32,7 +32,7 @@ def test_eval_set_shape() -> None:
 
 
 @pytest.mark.parametrize("split", ["all", "holdout"])
-def test_targets_are_met(scored, split: str) -> None:  # type: ignore[no-untyped-def]
+def test_targets_are_met(scored, split: str) -> None:
     cases, results = scored
     pairs = [(c, r) for c, r in zip(cases, results, strict=True)
              if split == "all" or c.split == split]
@@ -44,7 +44,7 @@ def test_targets_are_met(scored, split: str) -> None:  # type: ignore[no-untyped
         assert accuracy is not None and accuracy >= 0.9, (name, s.errors)
 
 
-def test_scoring_can_fail(scored) -> None:  # type: ignore[no-untyped-def]
+def test_scoring_can_fail(scored) -> None:
     cases, results = scored
     nothing = [type(r)(language=None) for r in results]
     s = score(cases, nothing)

@@ -11,7 +11,7 @@ from enrichment import EnrichmentConfigError, PostingText, get_enricher
 from enrichment.pipeline import build_pipeline
 
 
-def enrich(title: str, description: str = "", **kw: str | None):  # type: ignore[no-untyped-def]
+def enrich(title: str, description: str = "", **kw: str | None):
     return get_enricher().enrich(PostingText(title=title, description=description, **kw))
 
 

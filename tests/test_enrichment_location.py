@@ -10,7 +10,7 @@ from enrichment.language import detect_language
 from enrichment.version import DATA_DIR
 
 
-def enrich(title: str, description: str = "", **kw: str | None):  # type: ignore[no-untyped-def]
+def enrich(title: str, description: str = "", **kw: str | None):
     return get_enricher().enrich(PostingText(title=title, description=description, **kw))
 
 

@@ -11,7 +11,7 @@ from enrichment.pipeline import build_pipeline
 from enrichment.version import DATA_DIR
 
 
-def enrich(title: str, description: str = "", **kw: str | None):  # type: ignore[no-untyped-def]
+def enrich(title: str, description: str = "", **kw: str | None):
     return get_enricher().enrich(PostingText(title=title, description=description, **kw))
 
 
@@ -68,7 +68,7 @@ def test_field_words_need_a_qualifier_and_nothing_else(title: str, family: str) 
     assert enrich(title, "Join us.").role_family == family
 
 
-def test_qualified_fields_come_from_the_data(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_qualified_fields_come_from_the_data(tmp_path) -> None:
     rules = tmp_path / "roles.jsonl"
     rules.write_text(
         '{"qualifiers": ["apprentice"], "connectors": ["in"]}\n'

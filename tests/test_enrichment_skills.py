@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
 from enrichment import EnrichmentConfigError, PostingText, get_enricher
+from enrichment.components.skills import SkillMatcher
 from enrichment.pipeline import build_pipeline
 
 
@@ -145,10 +147,10 @@ def test_patterns_are_saved_and_loaded_with_the_pipeline(tmp_path: Path) -> None
     custom = _patterns(tmp_path, [{"name": "Zig", "category": "language", "aliases": ["zig"]}])
     nlp = build_pipeline("en", {"jobtrends_skills": {"patterns": custom}})
     saved = tmp_path / "pipeline"
-    nlp.get_pipe("jobtrends_skills").to_disk(saved / "skills")
+    cast(SkillMatcher, nlp.get_pipe("jobtrends_skills")).to_disk(saved / "skills")
     fresh = build_pipeline("en")
     assert not [s for s in fresh("Engineer\nWe write Zig.")._.skills if s.skill.name == "Zig"]
-    fresh.get_pipe("jobtrends_skills").from_disk(saved / "skills")
+    cast(SkillMatcher, fresh.get_pipe("jobtrends_skills")).from_disk(saved / "skills")
     assert [s.skill.name for s in fresh("Engineer\nWe write Zig.")._.skills] == ["Zig"]
     # the loaded taxonomy replaces the shipped one instead of mixing with it
     assert [s.skill.name for s in fresh("Engineer\nZig and Python.")._.skills] == ["Zig"]
@@ -162,7 +164,9 @@ def test_patterns_are_saved_and_loaded_with_the_pipeline(tmp_path: Path) -> None
         ({"jobtrends_location": {"gazetteer": 3}}, "gazetteer"),
     ],
 )
-def test_spacy_config_errors_also_show_an_example(config: dict, problem: str) -> None:  # type: ignore[type-arg]
+def test_spacy_config_errors_also_show_an_example(
+    config: dict[str, dict[str, Any]], problem: str
+) -> None:
     with pytest.raises(EnrichmentConfigError, match="A working example") as info:
         build_pipeline("en", config)
     assert problem in str(info.value)

@@ -17,7 +17,7 @@ from storage.schema import upgrade
 
 
 @pytest.fixture
-def session(db_url: str):  # type: ignore[no-untyped-def]
+def session(db_url: str):
     engine = make_engine(db_url)
     upgrade(engine)
     with Session(engine) as s:

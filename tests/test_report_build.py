@@ -24,11 +24,11 @@ CONFIG = MarketConfig(seed=5, postings=500, weeks=8, companies=12, median_days=1
 
 
 @pytest.fixture(scope="module")
-def market():  # type: ignore[no-untyped-def]
+def market():
     return build_market(CONFIG)
 
 
-def _session(url: str, market) -> Session:  # type: ignore[no-untyped-def]
+def _session(url: str, market) -> Session:
     engine = make_engine(url)
     upgrade(engine)
     session = Session(engine)
@@ -36,7 +36,7 @@ def _session(url: str, market) -> Session:  # type: ignore[no-untyped-def]
     return session
 
 
-def test_report_matches_ground_truth(db_url: str, market) -> None:  # type: ignore[no-untyped-def]
+def test_report_matches_ground_truth(db_url: str, market) -> None:
     truth = ground_truth(market)
     with _session(db_url, market) as session:
         report = build_report(session, TrendFilter(), weeks=market.weeks)
@@ -74,7 +74,7 @@ def test_report_matches_ground_truth(db_url: str, market) -> None:  # type: igno
     assert any(lr.kind == "time_to_fill" for lr in report.learnings)
 
 
-def test_unknown_filter_values_are_rejected(sqlite_url: str, market) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_filter_values_are_rejected(sqlite_url: str, market) -> None:
     with _session(sqlite_url, market) as session:
         with pytest.raises(InvalidFilterError, match="ml-enginer"):
             build_report(session, TrendFilter(role_family="ml-enginer"))
@@ -83,7 +83,7 @@ def test_unknown_filter_values_are_rejected(sqlite_url: str, market) -> None:  #
     assert all(r.country == "BE" for r in report.cities.rows)
 
 
-def test_scraped_markup_from_storage_is_escaped(sqlite_url: str, market) -> None:  # type: ignore[no-untyped-def]
+def test_scraped_markup_from_storage_is_escaped(sqlite_url: str, market) -> None:
     from sqlalchemy import select, update
 
     from jobtrends.report import render

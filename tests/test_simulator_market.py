@@ -57,7 +57,7 @@ def test_market_has_the_promised_variety(market: Market) -> None:
     assert any(t.startswith("Stagiaire") for t in titles)
     assert any("(m/v/x)" in t for t in titles)
     # cross-posted roles: one role on an ATS and on a job board
-    roles_on = {}
+    roles_on: dict[int, list[str]] = {}
     for name, ps in market.placements.items():
         for p in ps:
             roles_on.setdefault(p.role, []).append(name)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from sqlalchemy import Engine, event, func, literal, select, text
+from sqlalchemy import Engine, Table, event, func, literal, select, text
 from sqlalchemy.orm import Session
 
 from storage import ingest, models
@@ -519,14 +519,15 @@ def test_children_of_new_postings_belong_to_them(engine: Engine, before: str) ->
         )
 
     crawl(engine, T0, [distinct(i) for i in range(5)])
-    postings = models.Posting.__table__
+    postings = cast(Table, models.Posting.__table__)
     with engine.begin() as conn:
         newest_id = conn.scalars(
             select(models.Posting.id).order_by(models.Posting.id.desc())
         ).first()
         if before == "newest_deleted":
             for model in (models.PostingLocation, models.PostingSkill, models.PostingEvent):
-                conn.execute(model.__table__.delete().where(model.posting_id == newest_id))
+                child_table = cast(Table, model.__table__)
+                conn.execute(child_table.delete().where(model.posting_id == newest_id))
             conn.execute(postings.delete().where(postings.c.id == newest_id))
         elif before == "largest_rowid_taken":  # a copy of the newest posting at that id
             largest = 2**63 - 1 if conn.dialect.name == "sqlite" else 2**31 - 1  # INTEGER there
@@ -598,13 +599,13 @@ def test_postgresql_statistics_follow_a_growing_first_crawl(pg_url: str) -> None
     try:
         with Session(engine) as session, session.begin():
             conn = session.connection()
-            assert conn.exec_driver_sql(estimate).scalar() < 0  # never analyzed
+            assert conn.exec_driver_sql(estimate).scalar_one() < 0  # never analyzed
             assert set(ingest.refresh_planner_statistics(conn)) == tables
             assert ingest.refresh_planner_statistics(conn) == []  # fresh now
             run_id = ingest.start_crawl_run(session, "acme", kind="greenhouse", observed_at=T0)
             ingest.upsert_postings(session, run_id, [record(f"j{i}") for i in range(6000)])
             # analyzed as the table doubled, this transaction's own rows included
-            assert conn.exec_driver_sql(estimate).scalar() >= 2000
+            assert conn.exec_driver_sql(estimate).scalar_one() >= 2000
     finally:
         engine.dispose()
 
@@ -631,6 +632,8 @@ def test_postgresql_lookups_compare_no_row_with_the_whole_batch(
     statistics no one gathers during a crawl, that plan was a scan comparing every row with
     each name of the batch in turn: about 200 ms per batch of 1,000 names at 5,000 companies,
     a quarter of a first crawl's time. The lookups must not filter rows by the whole array."""
+    import psycopg
+
     from storage.db import make_engine
     from storage.schema import upgrade
 
@@ -639,7 +642,8 @@ def test_postgresql_lookups_compare_no_row_with_the_whole_batch(
     names = [f"Name {i} Ltd." for i in range(2000)]
     try:
         with engine.begin() as conn:
-            conn.connection.driver_connection.prepare_threshold = 0  # prepare at once
+            driver = cast(psycopg.Connection[Any], conn.connection.driver_connection)
+            driver.prepare_threshold = 0  # prepare at once
             conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
             created = look_up(conn, names)
             found = look_up(conn, names)

@@ -103,12 +103,12 @@ def build_history(session: Session) -> None:
     )
     runs = [(1, d, RUN_COMPLETE) for d in ("02-02", "02-09", "02-16", "02-23", "03-02")]
     runs += [(1, "02-25", RUN_INCOMPLETE), (2, "02-16", RUN_COMPLETE)]
-    for i, (source, day, status) in enumerate(runs, start=1):
+    for i, (sid, day, status) in enumerate(runs, start=1):
         session.add(
-            CrawlRun(id=i, source_id=source, observed_at=at(day), started_at=at(day), status=status)
+            CrawlRun(id=i, source_id=sid, observed_at=at(day), started_at=at(day), status=status)
         )
-    for cid, name, norm, country, industry, year in COMPANIES:
-        session.add(Company(id=cid, name=name, normalized_name=norm, country=country,
+    for cid, name, norm, company_country, industry, year in COMPANIES:
+        session.add(Company(id=cid, name=name, normalized_name=norm, country=company_country,
                             industry=industry, founded_year=year))  # fmt: skip
     skills = {"Python": Skill(id=1, name="Python", category="language"),
               "SQL": Skill(id=2, name="SQL", category="database")}  # fmt: skip

@@ -87,8 +87,7 @@ class Handler(BaseHTTPRequestHandler):
 
     @property
     def base(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.server.url
 
     def route(self) -> Response:
         parts = urlsplit(self.path)
@@ -212,6 +211,14 @@ class MockHTTPServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.state = MockState()
 
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``, from the bound address (a str; the stubs allow bytes)."""
+        host, port = self.server_address[:2]
+        if isinstance(host, (bytes, bytearray)):
+            host = host.decode()
+        return f"http://{host}:{port}"
+
 
 class MockServer:
     """The server in a background thread; ``url`` is ``http://127.0.0.1:<port>``."""
@@ -222,8 +229,7 @@ class MockServer:
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.httpd.url
 
     @property
     def state(self) -> MockState:
@@ -241,6 +247,5 @@ class MockServer:
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).parent))
     server = MockHTTPServer()
-    host, port = server.server_address[:2]
-    print(f"http://{host}:{port}", flush=True)
+    print(server.url, flush=True)
     server.serve_forever()
