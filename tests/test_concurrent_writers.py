@@ -11,6 +11,7 @@ import multiprocessing.queues
 import random
 import time
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
@@ -28,7 +29,8 @@ SOURCES = ("s0", "s1", "s2", "s3")  # s3 is retired and reinstated while being c
 BATCH = 50
 
 
-Results = multiprocessing.queues.Queue[tuple[int, int, list[str]]]  # worker, crawls, errors
+if TYPE_CHECKING:
+    Results = multiprocessing.queues.Queue[tuple[int, int, list[str]]]  # worker, crawls, errors
 
 
 def crawler(url: str, worker: int, start: float, results: Results) -> None:
