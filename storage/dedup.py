@@ -325,6 +325,23 @@ def _canonical_ids(
     return wanted
 
 
+def lock_every_source(conn: Connection) -> None:
+    """On PostgreSQL, lock every source's row until the transaction ends (in id order, ``FOR NO
+    KEY UPDATE``, so foreign-key checks go on); elsewhere nothing (SQLite writers hold the whole
+    database: ``storage.db.hold_write_lock``).
+
+    Taken by writers that link roles (reconcile, retiring a source): linking updates postings of
+    any source. A batch being stored holds its own source's row (``storage.ingest._live_run``)
+    and updates that source's postings: such a writer waits for the batches being stored, and
+    later ones wait for it, instead of the two updating the same postings in turn and
+    deadlocking (docs/lifecycle.md, "Writers take turns").
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            select(sources.c.id).order_by(sources.c.id).with_for_update(key_share=True)
+        ).all()
+
+
 def relink_source(conn: Connection, source_id: int) -> int:
     """Link again the roles that hold linked postings of ``source_id`` (its ``first_party`` flag
     changed: their canonical posting may change with it). Returns what

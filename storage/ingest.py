@@ -388,9 +388,9 @@ def start_crawl_run(
         .values(name=source_name, created_at=utcnow(), **values)
         .on_conflict_do_nothing(index_elements=["name"])
     )
-    # locked until the run is recorded (PostgreSQL): a retirement waits for it, then abandons
-    # it. FOR NO KEY UPDATE, the lock the UPDATE below takes anyway: two processes starting
-    # crawls of one source, each holding a shared lock and waiting to update, would deadlock.
+    # locked until the run is recorded, as by a batch (_live_run): a retirement waits for it,
+    # then abandons it (FOR NO KEY UPDATE, the lock the UPDATE below takes: two processes
+    # starting crawls of one source, each holding a shared lock and waiting to update, deadlocked)
     source_id, was_first_party, retired_at = conn.execute(
         select(_sources.c.id, _sources.c.first_party, _sources.c.retired_at)
         .where(_sources.c.name == source_name)
@@ -517,17 +517,19 @@ def _live_run(conn: Connection, run_id: int) -> Any:
     the run saw is not kept).
 
     What the run then stores is stored under a lock taken here and held until the caller's
-    transaction ends, so that a retirement cannot slip in between this check and the writes:
-    on PostgreSQL the source's row ``FOR SHARE`` (a retirement locks it ``FOR UPDATE``: it waits
-    for the batch, then censors its postings too; crawl processes do not block each other), on
-    SQLite the database's write lock (:func:`storage.db.hold_write_lock`).
+    transaction ends, so that nothing changes what the batch reads before it writes (a
+    retirement, a reconcile; docs/lifecycle.md, "Writers take turns"): on SQLite the database's
+    write lock (:func:`storage.db.hold_write_lock`); on PostgreSQL the source's row, ``FOR NO
+    KEY UPDATE``. Batches of one source thus take turns (two crawls of it updating the same
+    postings in different orders deadlocked under a shared lock), batches of different sources
+    do not wait for each other, and foreign-key checks on the row go on.
     """
     hold_write_lock(conn)
     run = conn.execute(
         select(_runs.c.source_id, _runs.c.observed_at, _sources.c.name, _sources.c.retired_at)
         .join_from(_runs, _sources, _sources.c.id == _runs.c.source_id)
         .where(_runs.c.id == run_id)
-        .with_for_update(read=True, of=_sources)
+        .with_for_update(key_share=True, of=_sources)
     ).one_or_none()
     if run is None:
         raise LookupError(f"no crawl run with id {run_id}")
@@ -960,7 +962,9 @@ def _company_ids(
         return {key: company_id for key, company_id in _all_rows(result, sqlite)}
 
     found = lookup(list(names))
-    missing = [key for key in names if key not in found]
+    # in one order for every process: batches of two sources inserting the same new companies
+    # in different orders wait for each other's (PostgreSQL: deadlock)
+    missing = sorted(key for key in names if key not in found)
     if missing:
         # DO NOTHING: another process may create the same company meanwhile
         conn.execute(
@@ -974,7 +978,7 @@ def _company_ids(
 
 def _skill_ids(conn: Connection, categories: dict[str, str | None], known: dict[str, int]) -> None:
     """Add to ``known`` the ids of the skills named in ``categories``, creating new ones."""
-    missing = [name for name in categories if name not in known]
+    missing = sorted(name for name in categories if name not in known)  # see _company_ids
     if not missing:
         return
     # DO NOTHING: the first category a skill was stored with stays (another process may race)

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from storage import models
 from storage.db import hold_write_lock
-from storage.dedup import link_canonical_postings, linked_among
+from storage.dedup import link_canonical_postings, linked_among, lock_every_source
 from storage.ingest import utcnow
 
 postings = cast(Table, models.Posting.__table__)
@@ -179,13 +179,9 @@ def reconcile(
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _RECONCILE_LOCK_KEY})
-        # every source's row, in id order (FOR NO KEY UPDATE: foreign-key checks go on): the
-        # batches being stored, which hold their source's row FOR SHARE (storage.ingest.
-        # _live_run), are waited for and later ones wait, so that no batch acts on a posting's
-        # state read before this reconcile and writes over it after
-        conn.execute(
-            select(sources.c.id).order_by(sources.c.id).with_for_update(key_share=True)
-        ).all()
+    # the batches being stored are waited for and later ones wait: no batch acts on a posting's
+    # state read before this reconcile and writes over it after (nor deadlocks with its linking)
+    lock_every_source(conn)
     hold_write_lock(conn)  # SQLite: the same, for the whole database
     now = utcnow()
     report = ReconcileReport()

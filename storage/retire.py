@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from storage import models
 from storage.db import hold_write_lock
-from storage.dedup import link_canonical_postings
+from storage.dedup import link_canonical_postings, lock_every_source
 from storage.models import CrawlRun, Posting, Source
 
 
@@ -69,13 +69,12 @@ def check_not_retired(session: Session, source_names: Sequence[str]) -> None:
 
 
 def _source(session: Session, name: str) -> Source:
-    """The source named ``name``, its row locked until the transaction ends (PostgreSQL,
-    ``FOR NO KEY UPDATE``): batches of its crawls being stored hold it ``FOR SHARE``
-    (``storage.ingest._live_run``), so retiring waits for them and censors what they stored."""
+    """The source named ``name``, every source locked first until the transaction ends: the
+    batches being stored are waited for (retiring then censors what they stored) and later ones
+    wait, and linking roles again touches postings of any source (``lock_every_source``)."""
+    lock_every_source(session.connection())
     hold_write_lock(session.connection())  # SQLite: the whole database, see there
-    source = session.execute(
-        select(Source).where(Source.name == name).with_for_update(key_share=True)
-    ).scalar_one_or_none()
+    source = session.execute(select(Source).where(Source.name == name)).scalar_one_or_none()
     if source is None:
         known = session.execute(select(Source.name).order_by(Source.name)).scalars().all()
         listed = ", ".join(repr(n) for n in known[:20]) or "none yet"
