@@ -15,18 +15,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from enrichment import ENRICHMENT_VERSION, Enricher, Enrichment, PostingText, get_enricher
-from storage.dedup import link_canonical_postings
+from storage.db import hold_write_lock
+from storage.dedup import link_canonical_postings, lock_every_source
 from storage.models import Posting, PostingDescription, PostingLocation, PostingSkill, Skill
 
 
 @dataclass
 class ReenrichStats:
-    postings: int = 0
+    postings: int = 0  # postings re-enriched
     batches: int = 0
     linked: int = 0  # postings whose canonical posting changed (their cities may have)
+    # postings a crawl changed while their batch was being enriched: left as the crawl wrote
+    # them (the crawler enriches what it stores)
+    changed_meanwhile: int = 0
 
 
 def _stale(version: str, everything: bool) -> ColumnElement[bool]:
@@ -49,9 +54,12 @@ def _skill_ids(session: Session, found: Sequence[Enrichment]) -> dict[str, int]:
     if not wanted:
         return {}
     ids = dict(session.execute(select(Skill.name, Skill.id).where(Skill.name.in_(wanted))).all())
-    missing = [{"name": n, "category": c} for n, c in wanted.items() if n not in ids]
+    missing = [{"name": n, "category": wanted[n]} for n in sorted(wanted) if n not in ids]
     if missing:
-        session.execute(insert(Skill), missing)
+        # DO NOTHING: a crawl of a source created since this batch's locks may add it too
+        dialect = session.get_bind().dialect.name
+        insert_skill = postgresql.insert(Skill) if dialect == "postgresql" else sqlite.insert(Skill)
+        session.execute(insert_skill.on_conflict_do_nothing(index_elements=["name"]), missing)
         ids.update(session.execute(
             select(Skill.name, Skill.id).where(Skill.name.in_([m["name"] for m in missing]))
         ).all())
@@ -74,7 +82,8 @@ def reenrich(
     while True:
         with Session(engine) as session, session.begin():
             rows = session.execute(
-                select(Posting.id, Posting.title, PostingDescription.description_text,
+                select(Posting.id, Posting.content_hash, Posting.title,
+                       PostingDescription.description_text,
                        Posting.location_raw, Posting.employment_type_raw, Posting.seniority_raw,
                        Posting.language, Posting.company_name_raw, Posting.country,
                        Posting.remote)
@@ -90,14 +99,29 @@ def reenrich(
                                  seniority=r.seniority_raw, language=r.language,
                                  company=r.company_name_raw, country=r.country) for r in rows]
             found = enricher.enrich_many(texts)
-            _write_batch(session, rows, found, version)
-            # the cities and country that decide whether two sources list one role may have
-            # changed: reconcile only re-links around what crawls write
-            stats.linked += link_canonical_postings(
-                session.connection(), posting_ids=[row.id for row in rows]
-            )
             last_id = rows[-1].id
-        stats.postings += len(rows)
+            # Crawls went on while the batch was enriched (nothing was locked): take the locks
+            # a crawl's batch takes (linking touches postings of any source), then write only
+            # the postings whose content is still what was enriched.
+            conn = session.connection()
+            lock_every_source(conn)
+            hold_write_lock(conn)
+            current = {posting_id: content_hash for posting_id, content_hash in session.execute(
+                select(Posting.id, Posting.content_hash)
+                .where(Posting.id.in_([row.id for row in rows]))
+            )}
+            kept = [(row, result) for row, result in zip(rows, found, strict=True)
+                    if row.id in current and current[row.id] == row.content_hash]
+            if kept:
+                _write_batch(session, [row for row, _ in kept], [result for _, result in kept],
+                             version)
+                # the cities and country that decide whether two sources list one role may
+                # have changed: reconcile only re-links around what crawls write
+                stats.linked += link_canonical_postings(
+                    conn, posting_ids=[row.id for row, _ in kept]
+                )
+        stats.postings += len(kept)
+        stats.changed_meanwhile += len(rows) - len(kept)
         stats.batches += 1
         if progress:
             progress(len(rows))

@@ -218,6 +218,8 @@ def register(app: typer.Typer) -> None:
             except Exception as exc:  # noqa: BLE001 - report, the finished batches are kept
                 raise fail(f"re-enrichment stopped: {exc}; finished batches are saved, "
                            "run again to continue", EXIT_FAILURE) from None
+        meanwhile = (f"; {stats.changed_meanwhile} changed by a crawl meanwhile, left as it "
+                     "wrote them" if stats.changed_meanwhile else "")
         console.print(f"enriched {stats.postings} postings in {stats.batches} batches; "
-                      f"{stats.linked} re-linked to another canonical posting",
+                      f"{stats.linked} re-linked to another canonical posting{meanwhile}",
                       highlight=False)
