@@ -49,7 +49,7 @@ from sqlalchemy.orm import Session
 from storage import models
 from storage.companies import normalize_company_name, normalize_title
 from storage.db import hold_write_lock
-from storage.dedup import relink_source
+from storage.dedup import lock_every_source, relink_source
 from storage.records import LocationRecord, PostingRecord
 from storage.retire import SourceRetiredError
 
@@ -388,6 +388,11 @@ def start_crawl_run(
         .values(name=source_name, created_at=utcnow(), **values)
         .on_conflict_do_nothing(index_elements=["name"])
     )
+    stored_first_party = conn.execute(
+        select(_sources.c.first_party).where(_sources.c.name == source_name)
+    ).scalar_one()
+    if stored_first_party != first_party:
+        lock_every_source(conn)  # linking roles again (below) updates postings of any source
     # locked until the run is recorded, as by a batch (_live_run): a retirement waits for it,
     # then abandons it (FOR NO KEY UPDATE, the lock the UPDATE below takes: two processes
     # starting crawls of one source, each holding a shared lock and waiting to update, deadlocked)

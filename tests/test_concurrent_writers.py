@@ -25,7 +25,8 @@ from storage.retire import RetireError, SourceRetiredError, reinstate_source, re
 T0 = datetime(2026, 1, 5)
 PROCESSES = 3
 CRAWLS = 25  # per process
-SOURCES = ("s0", "s1", "s2", "s3")  # s3 is retired and reinstated while being crawled
+# s3 is retired and reinstated while being crawled, s2 turns first-party and back
+SOURCES = ("s0", "s1", "s2", "s3")
 BATCH = 50
 
 
@@ -43,10 +44,13 @@ def crawler(url: str, worker: int, start: float, results: Results) -> None:
         # one clock for all processes (an hour a second): observations arrive in order
         at = T0 + timedelta(seconds=(time.monotonic() - start) * 3600)
         try:
+            source = rng.choice(SOURCES)
             with Session(engine) as session, session.begin():
                 run_id = ingest.start_crawl_run(
-                    session, rng.choice(SOURCES), kind="greenhouse", observed_at=at
-                )
+                    session, source, kind="greenhouse", observed_at=at,
+                    # s2 moves between job board and company board: its roles are linked again
+                    first_party=source != "s2" or rng.random() < 0.5,
+                )  # fmt: skip
             jobs = rng.sample(range(300), 200)
             for i in range(0, len(jobs), BATCH):
                 with Session(engine) as session, session.begin():
