@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -48,3 +49,34 @@ def test_short_threshold_is_what_escalates(monkeypatch: pytest.MonkeyPatch) -> N
         assert detect_language(sample) == "de"
     finally:
         detect_language.cache_clear()
+
+
+def test_a_process_wide_pipeline_is_left_out_of_garbage_collection() -> None:
+    """Once built, the process-wide enricher's pipeline (objects that live as long as the
+    process) is frozen out of the cyclic collector, whose full collections walked it all; an
+    enricher built for a while (tests, tools with their own config) leaves the collector as it
+    was."""
+    import gc
+
+    from enrichment.enricher import Enricher
+    from enrichment.types import PostingText
+
+    def collected(nlp: Any) -> bool:  # among the objects the collector walks
+        return any(obj is nlp for obj in gc.get_objects())
+
+    posting = PostingText(title="Data Engineer", description="Python and SQL in Ghent.")
+    before = gc.get_freeze_count()
+    passing = Enricher()
+    passing.enrich(posting)
+    assert gc.get_freeze_count() == before
+    assert all(collected(nlp) for nlp in passing._pipelines.values())
+
+    process_wide = Enricher(process_wide=True)
+    process_wide.enrich(posting)
+    frozen = gc.get_freeze_count()
+    assert frozen > before
+    assert process_wide._pipelines and not any(
+        collected(nlp) for nlp in process_wide._pipelines.values()
+    )
+    process_wide.enrich(posting)  # built once: frozen once
+    assert gc.get_freeze_count() == frozen
