@@ -35,13 +35,13 @@ logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=8)
-def _engine(url: str) -> Engine:
+def _engine(url: str, sqlite_cache_mb: int) -> Engine:
     """One engine per database URL per process (several spiders share it).
 
     A database without any schema yet (``scrapy crawl`` on a fresh SQLite file) gets one;
     one at an older revision is left for ``jobtrends db upgrade``.
     """
-    engine = make_engine(url)
+    engine = make_engine(url, sqlite_cache_mb=sqlite_cache_mb)
     if schema.current_revision(engine) is None:
         schema.upgrade(engine)
     return engine
@@ -56,7 +56,8 @@ class StoragePipeline:
         self.batch_size = settings.getint("JOBTRENDS_STORE_BATCH", 1000)
         url = settings.get("JOBTRENDS_DATABASE_URL") or default_database_url()
         self.database_url = url
-        self.sessions: sessionmaker[Session] = make_session_factory(_engine(url))
+        cache_mb = settings.getint("JOBTRENDS_SQLITE_CACHE_MB", 8)
+        self.sessions: sessionmaker[Session] = make_session_factory(_engine(url, cache_mb))
         self.enrich = EnrichmentHook(settings.getbool("JOBTRENDS_ENRICH", True),
                                      settings.getint("JOBTRENDS_ENRICH_BATCH", 256))
         self.redis_url: str | None = settings.get("JOBTRENDS_REDIS_URL")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +99,14 @@ _PAGE_SIZE = 16384
 _WAL_CHECKPOINT_BYTES = 64 * 1024 * 1024  # see _sqlite_pragmas
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+# SQLite's page cache per connection (SQLite's own default is 2 MB): at a million postings the
+# indexes an upsert touches no longer fit in 2 MB. Pages are allocated as used, not up front, so
+# a big database fills it: the crawler, whose storing waits on the network anyway, asks for
+# less (crawler.settings.JOBTRENDS_SQLITE_CACHE_MB), keeping a crawl's memory flat.
+DEFAULT_CACHE_MB = 64
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, cache_mb: int = DEFAULT_CACHE_MB) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_SECONDS * 1000}")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -112,19 +120,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # postings this cut the first crawl's commit time by a third (bench/bench_upsert.py).
     page_size = cursor.execute("PRAGMA page_size").fetchone()[0]
     cursor.execute(f"PRAGMA wal_autocheckpoint={_WAL_CHECKPOINT_BYTES // page_size}")
-    # a 64 MB page cache (the default is 2 MB): at a million postings the indexes an upsert
-    # touches no longer fit in 2 MB; pages are allocated as used, not up front
-    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")  # see DEFAULT_CACHE_MB
     cursor.execute("PRAGMA temp_store=MEMORY")  # sorts and temporary indexes of big queries
     cursor.close()
 
 
-def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
-    """Build the engine for ``url`` (default: :func:`default_database_url`)."""
+def make_engine(
+    url: str | None = None, *, echo: bool = False, sqlite_cache_mb: int = DEFAULT_CACHE_MB
+) -> Engine:
+    """Build the engine for ``url`` (default: :func:`default_database_url`); on SQLite, each
+    connection's page cache holds up to ``sqlite_cache_mb`` MB."""
+    if sqlite_cache_mb < 1:
+        raise ValueError(f"the SQLite page cache must be at least 1 MB, got {sqlite_cache_mb}")
     final_url = normalize_url(url or default_database_url())
     if final_url.startswith("sqlite"):
         engine = create_engine(final_url, echo=echo)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", partial(_sqlite_pragmas, cache_mb=sqlite_cache_mb))
     else:
         engine = create_engine(final_url, echo=echo, pool_pre_ping=True)
     return engine

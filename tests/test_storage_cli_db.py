@@ -7,6 +7,8 @@ import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -169,3 +171,35 @@ def test_new_sqlite_databases_get_16_kb_pages_and_old_ones_keep_theirs(tmp_path:
                 assert pragma("PRAGMA wal_autocheckpoint").scalar_one() * size == 64 * 1024 * 1024
         finally:
             engine.dispose()
+
+
+def test_the_sqlite_page_cache_is_64_mb_except_in_the_crawler(tmp_path: Path) -> None:
+    """Bulk work keeps a 64 MB page cache; the crawl's connections ask for
+    JOBTRENDS_SQLITE_CACHE_MB (8 by default), so its memory does not grow with the database."""
+    from types import SimpleNamespace
+    from typing import Any
+
+    from scrapy.settings import Settings
+
+    import crawler.settings as crawl_settings
+    from crawler.pipelines import StoragePipeline
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+
+    def cache_kb(engine: Engine) -> int:
+        with engine.connect() as conn:
+            return -int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+
+    for engine, kb in ((make_engine(url), 64 * 1024), (make_engine(url, sqlite_cache_mb=3), 3072)):
+        try:
+            assert cache_kb(engine) == kb
+        finally:
+            engine.dispose()
+    with pytest.raises(ValueError, match="at least 1 MB, got 0"):
+        make_engine(url, sqlite_cache_mb=0)
+    for override, kb in (({}, 8 * 1024), ({"JOBTRENDS_SQLITE_CACHE_MB": "16"}, 16 * 1024)):
+        settings = Settings()
+        settings.setmodule(crawl_settings)
+        settings.setdict({"JOBTRENDS_DATABASE_URL": url, **override})
+        crawler: Any = SimpleNamespace(settings=settings)  # all the pipeline reads at creation
+        assert cache_kb(StoragePipeline(crawler).sessions.kw["bind"]) == kb

@@ -43,11 +43,14 @@ class AppState:
     def url(self) -> str:
         return self.db_url or default_database_url()
 
-    def engine(self) -> Engine:
-        from storage.db import make_engine
+    def engine(self, *, sqlite_cache_mb: int | None = None) -> Engine:
+        """The command's engine, made on first use (``sqlite_cache_mb``: its SQLite page cache,
+        else ``storage.db.DEFAULT_CACHE_MB``)."""
+        from storage.db import DEFAULT_CACHE_MB, make_engine
 
         if self._engine is None:
-            self._engine = make_engine(self.url)
+            cache_mb = sqlite_cache_mb or DEFAULT_CACHE_MB
+            self._engine = make_engine(self.url, sqlite_cache_mb=cache_mb)
         return self._engine
 
 

@@ -128,8 +128,12 @@ def register(app: typer.Typer) -> None:
         overrides = {"LOG_LEVEL": "WARNING", **_settings_pairs(settings)}
         if no_enrich:
             overrides["JOBTRENDS_ENRICH"] = False
+        crawl_config = crawl_settings(db_url=state.url, observed_at=observed,
+                                      redis_url=redis_url, overrides=overrides)
         with database_errors(state):
-            engine = state.engine()
+            # the crawl's page cache for the reconciles too: they run in the crawl's process
+            engine = state.engine(
+                sqlite_cache_mb=crawl_config.getint("JOBTRENDS_SQLITE_CACHE_MB"))
             if schema.current_revision(engine) is None:
                 schema.upgrade(engine)  # a fresh database: create the schema
             require_current_schema(engine, state)
@@ -147,8 +151,6 @@ def register(app: typer.Typer) -> None:
         if earlier.verdicts:
             console.print(f"reconciled {len(earlier.verdicts)} earlier crawl run(s) first: "
                           f"{earlier.postings_closed} posting(s) closed", highlight=False)
-        crawl_config = crawl_settings(db_url=state.url, observed_at=observed,
-                                      redis_url=redis_url, overrides=overrides)
         progress = Progress(TextColumn("[bold]crawling"), BarColumn(),
                             TextColumn("{task.completed}/{task.total} sources"),
                             TimeElapsedColumn(), console=console, transient=True)
