@@ -8,6 +8,7 @@ are recorded for reconcile; the run finishes with the spider's finish reason and
 
 from __future__ import annotations
 
+import gc
 import logging
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -76,6 +77,12 @@ class StoragePipeline:
         return pipeline
 
     def open_spider(self) -> None:
+        # What the process holds now (Scrapy, Twisted, SQLAlchemy, the settings: loaded once,
+        # kept to the end) is left out of the cyclic garbage collector, whose full collections
+        # walked it again and again as requests and items came and went (see
+        # enrichment.enricher._out_of_the_collectors_way, which does the same for the pipelines)
+        gc.collect()
+        gc.freeze()
         spider = self.crawler.spider
         source = getattr(spider, "source", None)
         if source is None:

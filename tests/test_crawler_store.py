@@ -11,6 +11,7 @@ import time
 import uuid
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mockserver.harness import FAST, mockserver, run_cli  # noqa: F401 - fixture
@@ -235,3 +236,30 @@ def test_scrapy_crawl_and_scrapy_list_work_as_scrapy_users_expect(
         assert run.finish_reason == "finished" and run.pages_fetched == 2
         assert conn.execute(text("SELECT count(*) FROM postings")).scalar_one() == 2
     engine.dispose()
+
+
+def test_opening_the_pipeline_leaves_what_is_loaded_out_of_garbage_collection(
+    tmp_path: Path,
+) -> None:
+    """What the crawl process holds when a spider opens lives to the end: it is frozen out of
+    the cyclic collector (whose full collections walked it again and again as requests came
+    and went: bench_crawl without enrichment, 10,000 postings, about 300 -> 434 postings/s)."""
+    import gc
+    from types import SimpleNamespace
+
+    from scrapy.exceptions import NotConfigured
+    from scrapy.settings import Settings
+
+    import crawler.settings as crawl_settings
+    from crawler.pipelines import StoragePipeline
+
+    settings = Settings()
+    settings.setmodule(crawl_settings)
+    settings.set("JOBTRENDS_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    held: list[list[int]] = [[]]  # a container the collector tracks, alive as the spider opens
+    crawler: Any = SimpleNamespace(settings=settings, spider=SimpleNamespace())  # no source
+    before = gc.get_freeze_count()
+    with pytest.raises(NotConfigured):  # a spider without a source: nothing else happens
+        StoragePipeline(crawler).open_spider()
+    assert gc.get_freeze_count() > before
+    assert not any(obj is held for obj in gc.get_objects())
