@@ -19,7 +19,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from enrichment import ENRICHMENT_VERSION, Enricher, Enrichment, PostingText, get_enricher
-from storage.db import hold_write_lock
 from storage.dedup import link_canonical_postings, lock_every_source
 from storage.models import Posting, PostingDescription, PostingLocation, PostingSkill, Skill
 
@@ -105,7 +104,6 @@ def reenrich(
             # the postings whose content is still what was enriched.
             conn = session.connection()
             lock_every_source(conn)
-            hold_write_lock(conn)
             current = {posting_id: content_hash for posting_id, content_hash in session.execute(
                 select(Posting.id, Posting.content_hash)
                 .where(Posting.id.in_([row.id for row in rows]))

@@ -36,6 +36,7 @@ from sqlalchemy import (
 
 from storage import models
 from storage.companies import fold
+from storage.db import hold_write_lock
 
 # Share of the shorter description's word 3-grams found in the other one. Containment rather
 # than Jaccard: job boards often carry a truncated or trimmed copy of the ATS text.
@@ -326,9 +327,9 @@ def _canonical_ids(
 
 
 def lock_every_source(conn: Connection) -> None:
-    """On PostgreSQL, lock every source's row until the transaction ends (in id order, ``FOR NO
-    KEY UPDATE``, so foreign-key checks go on); elsewhere nothing (SQLite writers hold the whole
-    database: ``storage.db.hold_write_lock``).
+    """Lock every source until the transaction ends: on PostgreSQL each source's row (in id
+    order, ``FOR NO KEY UPDATE``, so foreign-key checks go on), on SQLite the database's write
+    lock (``storage.db.hold_write_lock``), which holds them all.
 
     Taken by writers that link roles (reconcile, retiring a source): linking updates postings of
     any source. A batch being stored holds its own source's row (``storage.ingest._live_run``)
@@ -340,6 +341,7 @@ def lock_every_source(conn: Connection) -> None:
         conn.execute(
             select(sources.c.id).order_by(sources.c.id).with_for_update(key_share=True)
         ).all()
+    hold_write_lock(conn)
 
 
 def relink_source(conn: Connection, source_id: int) -> int:

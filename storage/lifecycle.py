@@ -28,7 +28,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from storage import models
-from storage.db import hold_write_lock
 from storage.dedup import link_canonical_postings, linked_among, lock_every_source
 from storage.ingest import utcnow
 
@@ -182,7 +181,6 @@ def reconcile(
     # the batches being stored are waited for and later ones wait: no batch acts on a posting's
     # state read before this reconcile and writes over it after (nor deadlocks with its linking)
     lock_every_source(conn)
-    hold_write_lock(conn)  # SQLite: the same, for the whole database
     now = utcnow()
     report = ReconcileReport()
     params = _Params(k, max_error_rate, min_seen_share)

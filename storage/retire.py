@@ -23,7 +23,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage import models
-from storage.db import hold_write_lock
 from storage.dedup import link_canonical_postings, lock_every_source
 from storage.models import CrawlRun, Posting, Source
 
@@ -73,7 +72,6 @@ def _source(session: Session, name: str) -> Source:
     batches being stored are waited for (retiring then censors what they stored) and later ones
     wait, and linking roles again touches postings of any source (``lock_every_source``)."""
     lock_every_source(session.connection())
-    hold_write_lock(session.connection())  # SQLite: the whole database, see there
     source = session.execute(select(Source).where(Source.name == name)).scalar_one_or_none()
     if source is None:
         known = session.execute(select(Source.name).order_by(Source.name)).scalars().all()
