@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, delete, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from enrichment import ENRICHMENT_VERSION, Enricher, Enrichment, PostingText, get_enricher
 from storage.dedup import link_canonical_postings, lock_every_source
-from storage.models import Posting, PostingDescription, PostingLocation, PostingSkill, Skill
+from storage.ingest import store_skills
+from storage.models import Posting, PostingDescription, PostingLocation, PostingSkill
 
 
 @dataclass
@@ -45,24 +45,6 @@ def count_stale(session: Session, *, version: str = ENRICHMENT_VERSION,
     from sqlalchemy import func
 
     return session.scalar(select(func.count(Posting.id)).where(_stale(version, everything))) or 0
-
-
-def _skill_ids(session: Session, found: Sequence[Enrichment]) -> dict[str, int]:
-    """Ids of every skill named in ``found``, creating the missing ``skills`` rows."""
-    wanted = {s.name: s.category for result in found for s in result.skills}
-    if not wanted:
-        return {}
-    ids = dict(session.execute(select(Skill.name, Skill.id).where(Skill.name.in_(wanted))).all())
-    missing = [{"name": n, "category": wanted[n]} for n in sorted(wanted) if n not in ids]
-    if missing:
-        # DO NOTHING: a crawl of a source created since this batch's locks may add it too
-        dialect = session.get_bind().dialect.name
-        insert_skill = postgresql.insert(Skill) if dialect == "postgresql" else sqlite.insert(Skill)
-        session.execute(insert_skill.on_conflict_do_nothing(index_elements=["name"]), missing)
-        ids.update(session.execute(
-            select(Skill.name, Skill.id).where(Skill.name.in_([m["name"] for m in missing]))
-        ).all())
-    return ids
 
 
 def reenrich(
@@ -155,7 +137,9 @@ def _write_batch(session: Session, rows: Sequence[Any], found: Sequence[Enrichme
             for r, f in located for loc in f.locations
         ])
     session.execute(delete(PostingSkill).where(PostingSkill.posting_id.in_(ids)))
-    skill_ids = _skill_ids(session, found)
+    skill_ids: dict[str, int] = {}
+    store_skills(session.connection(),
+                 {s.name: s.category for result in found for s in result.skills}, skill_ids)
     links = []
     for row, result in zip(rows, found, strict=True):
         for name, mentions in Counter(s.name for s in result.skills).items():

@@ -981,8 +981,11 @@ def _company_ids(
     return known
 
 
-def _skill_ids(conn: Connection, categories: dict[str, str | None], known: dict[str, int]) -> None:
-    """Add to ``known`` the ids of the skills named in ``categories``, creating new ones."""
+def store_skills(
+    conn: Connection, categories: Mapping[str, str | None], known: dict[str, int]
+) -> None:
+    """Add to ``known`` the ids of the skills named in ``categories`` (name -> category),
+    creating those not stored yet (crawls, and ``jobtrends enrich --stale``)."""
     missing = sorted(name for name in categories if name not in known)  # see _company_ids
     if not missing:
         return
@@ -1197,7 +1200,7 @@ def _replace_children(
     if not mentions:
         return
     skill_ids = statements.skills
-    _skill_ids(conn, categories, skill_ids)
+    store_skills(conn, categories, skill_ids)
     statements.inserts.posting_skills.execute(
         conn,
         [(posting_id, skill_ids[name], count) for (posting_id, name), count in mentions.items()],

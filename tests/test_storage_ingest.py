@@ -616,7 +616,7 @@ def _look_up_companies(conn: Any, names: list[str]) -> dict[str, int]:
 
 def _look_up_skills(conn: Any, names: list[str]) -> dict[str, int]:
     known: dict[str, int] = {}
-    ingest._skill_ids(conn, dict.fromkeys(names), known)
+    ingest.store_skills(conn, dict.fromkeys(names), known)
     return known
 
 
