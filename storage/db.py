@@ -138,7 +138,24 @@ def make_engine(
         event.listen(engine, "connect", partial(_sqlite_pragmas, cache_mb=sqlite_cache_mb))
     else:
         engine = create_engine(final_url, echo=echo, pool_pre_ping=True)
+        if engine.dialect.driver == "psycopg":
+            event.listen(engine, "connect", _psycopg_binary_lists)
     return engine
+
+
+def _psycopg_binary_lists(dbapi_connection: Any, _record: Any) -> None:
+    """Send Python lists to PostgreSQL as binary arrays instead of psycopg's default text form.
+
+    Upserts send each column of a batch as one array (``storage.ingest.PreparedInsert``), and
+    psycopg writes a text array in Python, quoting element by element with regular expressions:
+    12 ms for the 38 columns of 1,000 posting rows, against 3 ms in binary. A first crawl of
+    100,000 postings (``bench/bench_upsert.py --n 100000 --postgres URL``) stored 10.3-11.7k
+    postings/s instead of 8.1-8.8k. Elements keep their Python type (int, str, float, datetime,
+    bool); each array's type is its elements' type.
+    """
+    from psycopg.types.array import ListBinaryDumper
+
+    dbapi_connection.adapters.register_dumper(list, ListBinaryDumper)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -320,6 +320,37 @@ def test_oversized_or_odd_scraped_values_are_stored_safely(engine: Engine) -> No
         assert [(loc.city, loc.country) for loc in posting.locations] == [("C" * 200, "BE")]
 
 
+def test_scraped_text_an_array_would_quote_reads_back_as_written(engine: Engine) -> None:
+    """Upserts send a batch's columns to PostgreSQL as arrays: text with the characters an
+    array's text form quotes (or reads as NULL) must come back exactly as scraped."""
+    odd_texts = ["NULL", '{"a","b"}', "back\\slash \\N", "comma, and \"quote\"", " padded ",
+                 "naïve – 東京 🚀", "", "tab\there\nnewline"]  # fmt: skip
+    records = [
+        record(
+            f"odd-{index}",
+            title=value,
+            company_name=value or None,
+            description_text=value,
+            location_raw=value,
+            salary_currency=value[:10],
+            locations=[LocationRecord(value or None, region=value)],
+        )
+        for index, value in enumerate(odd_texts)
+    ]
+    crawl(engine, T0, records)
+    with Session(engine) as session:
+        stored = {p.source_job_id: p for p in session.scalars(select(models.Posting))}
+        for index, value in enumerate(odd_texts):
+            posting = stored[f"odd-{index}"]
+            assert posting.title == value
+            assert posting.company_name_raw == (value or None)
+            assert posting.location_raw == value
+            assert posting.salary_currency == value[:10]
+            assert [(loc.city, loc.region) for loc in posting.locations] == [(value or None, value)]
+            assert posting.description is not None
+            assert posting.description.description_text == value
+
+
 @pytest.mark.parametrize("job_id", ["", "   ", "u" * 501])
 def test_unusable_ids_are_refused_before_anything_is_written(engine: Engine, job_id: str) -> None:
     crawl(engine, T0, [record("kept")])
