@@ -94,6 +94,23 @@ def test_shares_within_five_points(demo: dict[str, Any], truth: GroundTruth, sec
         assert abs(got.get(label, 0.0) - want.get(label, 0.0)) <= 0.05, (label, got, want)
 
 
+def test_the_demo_says_how_to_query_its_database(demo: dict[str, Any]) -> None:
+    """The demo's database is in --out, not where `jobtrends` looks by default: its output
+    names it with a command that works as printed."""
+    out: Path = demo["out"]
+    printed = " ".join(demo["stdout"].split())
+    command = re.search(r"query it: (jobtrends --db (\S+) report --country BE)\)", printed)
+    assert command, printed[-1000:]
+    assert command.group(2) == f"sqlite:///{out / 'jobtrends.db'}"
+    proc = subprocess.run(
+        [sys.executable, "-c", "from jobtrends.cli import main; main()",
+         *command.group(1).split()[1:], "--format", "json", "-o", str(out / "be.json")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert json.loads((out / "be.json").read_text(encoding="utf-8"))["report"]["weekly_flow"]
+
+
 def test_report_files_and_imported_metadata(demo: dict[str, Any]) -> None:
     out: Path = demo["out"]
     html = (out / "report.html").read_text(encoding="utf-8")

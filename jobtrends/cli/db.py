@@ -54,8 +54,9 @@ def require_current_schema(engine: Engine, state: AppState) -> None:
     path = sqlite_file(engine.url)
     if path is not None and not path.exists():
         raise fail(
-            f"no database at {path}: `jobtrends crawl` or `jobtrends demo` creates one; choose "
-            "another with --db or JOBTRENDS_DATABASE_URL",
+            f"no database at {path}: `jobtrends crawl` creates one (`jobtrends demo` keeps its "
+            "own in its --out directory, reports/jobtrends.db by default); choose another with "
+            "--db or JOBTRENDS_DATABASE_URL",
             EXIT_DATABASE,
         )
     current, head = schema.current_revision(engine), schema.head_revision()

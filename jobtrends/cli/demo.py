@@ -50,6 +50,7 @@ def register(app: typer.Typer) -> None:
         the simulator's ground truth.
         """
         from jobtrends.demo import DemoConfig, DemoError, run_demo
+        from storage.db import shown_url
 
         state: AppState = ctx.obj
         if db is None and state.db_url_given:
@@ -101,6 +102,12 @@ def register(app: typer.Typer) -> None:
                       f"{matching} of {len(flow.weeks)} weeks", highlight=False)
         for name, path in result.files.items():
             console.print(f"  {name:8} {path}", highlight=False, markup=False)
+        if db is None:  # the demo's own SQLite file: say how to query it further
+            url = f"sqlite:///{out / 'jobtrends.db'}"
+            console.print(f"  {'database':8} {out / 'jobtrends.db'} (query it: jobtrends --db "
+                          f"{url} report --country BE)", highlight=False, markup=False)
+        else:
+            console.print(f"  {'database':8} {shown_url(db)}", highlight=False, markup=False)
         console.print(f"demo done in {result.seconds:.0f} s: open {result.files['html']}",
                       highlight=False, markup=False)
 
