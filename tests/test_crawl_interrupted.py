@@ -1,0 +1,139 @@
+"""End to end: a `jobtrends crawl` stopped half-way, by Ctrl-C or by `kill -9`, loses nothing
+stored, closes nothing, and the next complete crawl closes exactly what it no longer lists.
+
+Real processes against the mock server's generated schema.org board (one page per posting,
+fetched slowly enough to be stopped in the middle), storing in small batches so that part of
+each stopped crawl is committed before it stops.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mockserver.harness import FAST, JOBTRENDS, _env, mockserver, run_cli  # noqa: F401 - fixture
+from mockserver.server import MockServer
+from sqlalchemy import create_engine, text
+
+pytestmark = pytest.mark.slow
+
+WEEKS = [datetime(2026, 3, 2, 9), datetime(2026, 3, 9, 9), datetime(2026, 3, 16, 9),
+         datetime(2026, 3, 23, 9)]  # fmt: skip
+LISTED = 80  # postings the board lists in weeks 1-3
+LISTED_LAST = 60  # week 4 lists the first 60 only
+# stopped once this many sightings are committed: over the seen-share threshold (half the open
+# postings), so that only the way the crawl ended tells that it is incomplete
+STOP_AT = 50
+
+
+def _sources(path: Path, base: str, n: int) -> Path:
+    path.write_text(
+        '[[source]]\nname = "board"\nkind = "jsonld"\n'
+        f'sitemap_urls = ["{base}/gen/jsonld/sitemap.xml?n={n}"]\n'
+        'posting_url_pattern = "/job/"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def _args(db: str, sources: Path, week: datetime, *settings: str) -> list[str]:
+    args = ["--db", db, "crawl", "--sources", str(sources), "--observed-at", week.isoformat(),
+            "--k", "1", "--no-enrich", "--set", "JOBTRENDS_STORE_BATCH=10"]  # fmt: skip
+    for setting in (*FAST, *settings):
+        args += ["--set", setting]
+    return args
+
+
+def _scalar(db: str, sql: str, **params: Any) -> Any:
+    engine = create_engine(db)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(sql), params).scalar()
+    finally:
+        engine.dispose()
+
+
+def _stop_half_way(db: str, sources: Path, week: datetime, how: signal.Signals) -> int:
+    """Start a slow crawl of ``week``, send ``how`` once :data:`STOP_AT` of its sightings are
+    committed, and return the process's exit code."""
+    proc = subprocess.Popen(
+        [str(JOBTRENDS), *_args(db, sources, week, "DOWNLOAD_DELAY=0.1",
+                                "CONCURRENT_REQUESTS_PER_DOMAIN=1")],
+        cwd=sources.parent, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    seen = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        seen = _scalar(db, "SELECT count(*) FROM postings WHERE last_seen_at >= :week",
+                       week=week)  # fmt: skip
+        if seen >= STOP_AT:
+            break
+        time.sleep(0.1)
+    assert proc.poll() is None, f"the crawl ended before it could be stopped ({seen} seen)"
+    assert seen < LISTED, "the crawl was not slow enough to be stopped half-way"
+    proc.send_signal(how)
+    _, stderr = proc.communicate(timeout=60)
+    assert "Traceback" not in stderr, stderr[-3000:]
+    return proc.returncode
+
+
+def test_a_crawl_stopped_half_way_closes_nothing_and_loses_nothing(
+    mockserver: MockServer,  # noqa: F811 - the fixture
+    tmp_path: Path,
+    db_url: str,
+) -> None:
+    sources = _sources(tmp_path / "sources.toml", mockserver.url, LISTED)
+    week1 = run_cli(*_args(db_url, sources, WEEKS[0]), cwd=tmp_path)
+    assert week1.returncode == 0, week1.stdout + week1.stderr
+    assert _scalar(db_url, "SELECT count(*) FROM postings WHERE status = 'open'") == LISTED
+
+    # week 2: Ctrl-C. Scrapy stops gracefully: what was fetched is stored, the run is
+    # recorded as interrupted (incomplete), and even with k = 1 nothing unseen is closed
+    assert _stop_half_way(db_url, sources, WEEKS[1], signal.SIGINT) == 4  # EXIT_PARTIAL
+    # week 3: kill -9. The process dies with a batch in memory and its run unfinished
+    assert _stop_half_way(db_url, sources, WEEKS[2], signal.SIGKILL) == -signal.SIGKILL
+    assert _scalar(db_url, "SELECT count(*) FROM postings WHERE status = 'open'") == LISTED
+    seen_week3 = _scalar(db_url, "SELECT count(*) FROM postings WHERE last_seen_at >= :w",
+                         w=WEEKS[2])  # fmt: skip
+    assert STOP_AT <= seen_week3 < LISTED
+
+    # week 4: a complete crawl of a board listing fewer postings; its reconcile first judges
+    # the killed run (never finished), then closes what this crawl no longer lists
+    _sources(sources, mockserver.url, LISTED_LAST)
+    week4 = run_cli(*_args(db_url, sources, WEEKS[3]), cwd=tmp_path)
+    assert week4.returncode == 0, week4.stdout + week4.stderr
+
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            runs = conn.execute(
+                text("SELECT status, finish_reason, observed_at FROM crawl_runs ORDER BY id")
+            ).all()
+            assert [(r.status, r.finish_reason) for r in runs] == [
+                ("complete", "finished"),
+                ("incomplete", "shutdown"),
+                ("incomplete", None),  # killed: never finished, judged so by week 4's reconcile
+                ("complete", "finished"),
+            ]
+            postings = conn.execute(
+                text("SELECT source_job_id, status, closed_at, last_seen_at FROM postings")
+            ).all()
+            assert len(postings) == LISTED  # nothing lost, nothing stored twice
+            closed = {p.source_job_id.rsplit("/", 1)[-1]: p for p in postings
+                      if p.status == "closed"}  # fmt: skip
+            assert sorted(map(int, closed)) == list(range(LISTED_LAST, LISTED))
+            # closed at the first complete crawl that missed them: week 4, not a stopped week
+            assert {str(p.closed_at)[:10] for p in closed.values()} == {"2026-03-23"}
+            assert all(str(p.last_seen_at)[:10] == "2026-03-23"
+                       for p in postings if p.status == "open")  # fmt: skip
+            events = conn.execute(text("SELECT kind, count(*) FROM posting_events GROUP BY kind"))
+            assert dict(events.all()) == {"closed": LISTED - LISTED_LAST}
+            if conn.dialect.name == "sqlite":
+                assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    finally:
+        engine.dispose()
