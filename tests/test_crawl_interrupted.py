@@ -1,5 +1,6 @@
 """End to end: a `jobtrends crawl` stopped half-way, by Ctrl-C or by `kill -9`, loses nothing
-stored, closes nothing, and the next complete crawl closes exactly what it no longer lists.
+stored, closes nothing, and the next complete crawl closes exactly what it no longer lists; one
+whose database refuses a batch is recorded as failed and closes nothing either.
 
 Real processes against the mock server's generated schema.org board (one page per posting,
 fetched slowly enough to be stopped in the middle), storing in small batches so that part of
@@ -135,5 +136,58 @@ def test_a_crawl_stopped_half_way_closes_nothing_and_loses_nothing(
             assert dict(events.all()) == {"closed": LISTED - LISTED_LAST}
             if conn.dialect.name == "sqlite":
                 assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    finally:
+        engine.dispose()
+
+
+_REFUSE_JOB_7 = {
+    "sqlite": [
+        "CREATE TRIGGER refuse_job_7 BEFORE UPDATE ON postings "
+        "WHEN NEW.source_job_id LIKE '%/job/7' "
+        "BEGIN SELECT RAISE(ABORT, 'the disk refuses job 7'); END",
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_job_7() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF NEW.source_job_id LIKE '%/job/7' THEN RAISE EXCEPTION 'the disk refuses job 7'; "
+        "END IF; RETURN NEW; END $$",
+        "CREATE TRIGGER refuse_job_7 BEFORE UPDATE ON postings "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_job_7()",
+    ],
+}
+
+
+def test_a_crawl_whose_storing_fails_is_recorded_as_failed_and_closes_nothing(
+    mockserver: MockServer,  # noqa: F811 - the fixture
+    tmp_path: Path,
+    db_url: str,
+) -> None:
+    """A batch the database refuses (here: a trigger standing in for a full disk or a broken
+    connection) is logged and the crawl goes on, but its postings were not stored as seen: the
+    run is recorded with finish reason ``storage_error``, so that even with k = 1 they are not
+    taken for closed ones."""
+    sources = _sources(tmp_path / "sources.toml", mockserver.url, 30)
+    assert run_cli(*_args(db_url, sources, WEEKS[0]), cwd=tmp_path).returncode == 0
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            for statement in _REFUSE_JOB_7[conn.dialect.name]:
+                conn.execute(text(statement))
+        week2 = run_cli(*_args(db_url, sources, WEEKS[1]), cwd=tmp_path)
+        assert week2.returncode == 4, week2.stdout + week2.stderr  # EXIT_PARTIAL
+        assert "the disk refuses job 7" in week2.stderr
+        with engine.connect() as conn:
+            run = conn.execute(
+                text("SELECT status, finish_reason FROM crawl_runs ORDER BY id DESC")
+            ).first()
+            assert run is not None and tuple(run) == ("incomplete", "storage_error")
+            by_status = dict(
+                conn.execute(text("SELECT status, count(*) FROM postings GROUP BY status")).all()
+            )
+            assert by_status == {"open": 30}
+            # the batches before and after the refused one were stored as seen
+            seen = conn.execute(
+                text("SELECT count(*) FROM postings WHERE last_seen_at >= :w"), {"w": WEEKS[1]}
+            ).scalar()
+            assert seen == 20  # three batches of 10: the one holding job 7 was rolled back
     finally:
         engine.dispose()
