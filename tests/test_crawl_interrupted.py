@@ -180,7 +180,7 @@ def test_a_crawl_whose_storing_fails_is_recorded_as_failed_and_closes_nothing(
                 text("SELECT status, finish_reason FROM crawl_runs ORDER BY id DESC")
             ).first()
             assert run is not None and tuple(run) == ("incomplete", "storage_error")
-            by_status = dict(
+            by_status: dict[str, int] = dict(
                 conn.execute(text("SELECT status, count(*) FROM postings GROUP BY status")).all()
             )
             assert by_status == {"open": 30}
