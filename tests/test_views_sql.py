@@ -47,6 +47,25 @@ def test_view_columns_are_documented(engine: Engine, view: str) -> None:
         assert result.fetchall()  # every view has rows on this history
 
 
+def _documented_names(view: str) -> set[str]:
+    """The names written as code in ``view``'s section of docs/views.md."""
+    import re
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "views.md").read_text(encoding="utf-8")
+    sections = re.split(r"^### ", docs, flags=re.M)
+    found = [section for section in sections if section.startswith(f"`{view}`")]
+    assert len(found) == 1, f"docs/views.md has no section for {view}"
+    return set(re.findall(r"`([a-z_][a-z0-9_]*)`", found[0]))
+
+
+@pytest.mark.parametrize("view", VIEW_NAMES)
+def test_every_view_column_is_explained_in_docs_views_md(view: str) -> None:
+    """Analysts read the columns in docs/views.md: a column added to a view must be there."""
+    missing = [column for column in VIEW_COLUMNS[view] if column not in _documented_names(view)]
+    assert not missing, f"docs/views.md does not explain {view}'s columns {missing}"
+
+
 def test_v_roles_folds_linked_postings(engine: Engine) -> None:
     got = rows(
         engine,
