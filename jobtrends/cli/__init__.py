@@ -13,9 +13,17 @@ import typer
 from jobtrends import __version__
 from jobtrends.cli import common, crawl, db, demo, enrich, report
 
+EXIT_CODES_HELP = (
+    f"Exit codes: {common.EXIT_OK} done; {common.EXIT_FAILURE} the command failed; "
+    f"{common.EXIT_USAGE} bad arguments or input; {common.EXIT_DATABASE} the database is "
+    f"unreachable, its URL malformed or its schema not current; {common.EXIT_PARTIAL} done, "
+    "but some source did not crawl completely (crawl) or needs attention (sources status)."
+)
+
 app = typer.Typer(
     name="jobtrends",
     help="Hiring-market intelligence from public job postings.",
+    epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -1,0 +1,39 @@
+"""Every command and sub-command answers ``--help``; the program's help lists its exit codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from typer.testing import CliRunner
+
+from jobtrends.cli import app
+from jobtrends.cli.common import EXIT_DATABASE, EXIT_PARTIAL, EXIT_USAGE
+
+runner = CliRunner()
+
+
+def _command_paths(command: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths = [path]
+    if hasattr(command, "commands"):  # a group (Typer's own click, not necessarily click's)
+        for name, sub in sorted(command.commands.items()):
+            paths += _command_paths(sub, (*path, name))
+    return paths
+
+
+def test_every_command_answers_help_with_its_usage() -> None:
+    paths = _command_paths(typer.main.get_command(app))
+    assert len(paths) > 12  # the groups' sub-commands are walked too
+    for path in paths:
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        assert f"Usage: jobtrends {' '.join(path)}".rstrip() in " ".join(result.output.split())
+
+
+def test_the_program_help_lists_the_exit_codes_scripts_rely_on() -> None:
+    result = runner.invoke(app, ["--help"])
+    text = " ".join(result.output.split())
+    assert result.exit_code == 0
+    assert f"{EXIT_USAGE} bad arguments or input" in text
+    assert f"{EXIT_DATABASE} the database is unreachable" in text
+    assert f"{EXIT_PARTIAL} done, but some source did not crawl completely" in text
