@@ -105,7 +105,8 @@ def register(app: typer.Typer) -> None:
         if db is None:  # the demo's own SQLite file: say how to query it further
             url = f"sqlite:///{out / 'jobtrends.db'}"
             console.print(f"  {'database':8} {out / 'jobtrends.db'} (query it: jobtrends --db "
-                          f"{url} report --country BE)", highlight=False, markup=False)
+                          f"{url} report --country BE)", highlight=False, markup=False,
+                          soft_wrap=True)  # a command to copy: not folded at the terminal width
         else:
             console.print(f"  {'database':8} {shown_url(db)}", highlight=False, markup=False)
         console.print(f"demo done in {result.seconds:.0f} s: open {result.files['html']}",
