@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -103,7 +104,7 @@ def register(app: typer.Typer) -> None:
         for name, path in result.files.items():
             console.print(f"  {name:8} {path}", highlight=False, markup=False)
         if db is None:  # the demo's own SQLite file: say how to query it further
-            url = f"sqlite:///{out / 'jobtrends.db'}"
+            url = shlex.quote(f"sqlite:///{out / 'jobtrends.db'}")  # a shell command
             console.print(f"  {'database':8} {out / 'jobtrends.db'} (query it: jobtrends --db "
                           f"{url} report --country BE)", highlight=False, markup=False,
                           soft_wrap=True)  # a command to copy: not folded at the terminal width
