@@ -191,3 +191,37 @@ def test_a_crawl_whose_storing_fails_is_recorded_as_failed_and_closes_nothing(
             assert seen == 20  # three batches of 10: the one holding job 7 was rolled back
     finally:
         engine.dispose()
+
+
+def test_a_crawl_stopped_at_once_says_its_run_is_unfinished(
+    mockserver: MockServer,  # noqa: F811 - the fixture
+    tmp_path: Path,
+    sqlite_url: str,
+) -> None:
+    """A second Ctrl-C stops the crawl at once: the spider never closes, so the run is never
+    finished. The summary says so (it said "not recorded", though the run and the batches
+    stored before are in the database), and the run closes nothing."""
+    sources = _sources(tmp_path / "sources.toml", mockserver.url, LISTED)
+    assert run_cli(*_args(sqlite_url, sources, WEEKS[0]), cwd=tmp_path).returncode == 0
+    proc = subprocess.Popen(
+        [str(JOBTRENDS), *_args(sqlite_url, sources, WEEKS[1], "DOWNLOAD_DELAY=0.1",
+                                "CONCURRENT_REQUESTS_PER_DOMAIN=1")],
+        cwd=tmp_path, env=_env({"COLUMNS": "250"}),  # the summary table unwrapped
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if _scalar(sqlite_url, "SELECT count(*) FROM postings WHERE last_seen_at >= :w",
+                   w=WEEKS[1]) >= 20:  # fmt: skip
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 4, stdout + stderr  # EXIT_PARTIAL
+    printed = " ".join(stdout.split())
+    assert "stopped" in printed and "what it stored stays, it closes nothing" in printed, printed
+    assert "not recorded" not in printed
+    assert _scalar(sqlite_url, "SELECT status FROM crawl_runs ORDER BY id DESC") == "running"
+    assert _scalar(sqlite_url, "SELECT count(*) FROM postings WHERE status = 'open'") == LISTED

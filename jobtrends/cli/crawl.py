@@ -174,11 +174,15 @@ def register(app: typer.Typer) -> None:
                 "postings", "pages", "failed") else "left")
         for outcome in outcomes:
             figures = RunFigures.from_stats(outcome.stats)
+            # stopped at once (a second Ctrl-C): the spider never closed, its run never finished
+            stopped = outcome.finish_reason is None and outcome.error is None
             cells = (outcome.source, outcome.kind, str(outcome.items),
                      str(figures.pages_fetched), str(figures.pages_failed),
-                     outcome.error or outcome.finish_reason or "-",
+                     outcome.error or outcome.finish_reason or ("stopped" if stopped else "-"),
                      "shared run: recorded by the last process" if outcome.handed_off
-                     else outcome.status_detail or outcome.status or "not recorded")
+                     else outcome.status_detail or outcome.status or (
+                         "unfinished: what it stored stays, it closes nothing" if stopped
+                         else "not recorded"))
             table.add_row(*map(escape, cells))
         console.print(table)
         console.print(f"reconcile: {report.runs_complete} complete run(s), "
