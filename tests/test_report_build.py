@@ -104,3 +104,29 @@ def test_scraped_markup_from_storage_is_escaped(sqlite_url: str, market) -> None
         text = render(report, fmt)
         assert hostile not in text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_thin_data_warnings_read_right_for_none_one_and_several_roles() -> None:
+    from types import SimpleNamespace
+    from typing import Any
+
+    from jobtrends.report.build import _warnings
+
+    def warnings(base: int, closed: int) -> list[str]:
+        weekly: Any = SimpleNamespace(untracked_weeks=())
+        ttf: Any = SimpleNamespace(thin=True, n_closed=closed)
+        return list(_warnings(weekly, {"seniority": base}, ttf))
+
+    assert warnings(0, 0) == [
+        "No data: no role stands behind the seniority shares.",
+        "No data: no role has closed yet, so time to fill is not measured.",
+    ]
+    assert warnings(1, 1) == [
+        "Thin data: only 1 role stands behind the seniority shares.",
+        "Thin data: time to fill rests on only 1 closed role.",
+    ]
+    assert warnings(7, 3) == [
+        "Thin data: only 7 roles stand behind the seniority shares.",
+        "Thin data: time to fill rests on only 3 closed roles.",
+    ]
+    assert warnings(20, 3)[0].startswith("Thin data: time to fill")  # 20 roles are enough

@@ -113,11 +113,21 @@ def _warnings(data_weekly: WeeklyFlowSection, sections: dict[str, int],
         out.append("No complete crawl in " + ", ".join(data_weekly.untracked_weeks)
                    + ": those weeks were not observed, their zeros are not measurements.")
     for name, base in sections.items():
-        if base < 20:
-            out.append(f"Thin data: only {base} roles stand behind the {name} shares.")
+        if base == 0:
+            out.append(f"No data: no role stands behind the {name} shares.")
+        elif base < 20:
+            out.append(f"Thin data: only {_roles(base)} stand{'s' if base == 1 else ''} behind "
+                       f"the {name} shares.")
     if ttf.thin:
-        out.append(f"Thin data: time to fill rests on only {ttf.n_closed} closed roles.")
+        out.append("No data: no role has closed yet, so time to fill is not measured."
+                   if ttf.n_closed == 0 else
+                   f"Thin data: time to fill rests on only {_roles(ttf.n_closed, 'closed ')}.")
     return tuple(out)
+
+
+def _roles(count: int, kind: str = "") -> str:
+    """``"1 closed role"``, ``"3 closed roles"``."""
+    return f"{count} {kind}role{'' if count == 1 else 's'}"
 
 
 def build_report(session: Session, flt: trends.TrendFilter, weeks: int = 12,
