@@ -102,6 +102,9 @@ def test_empty_report_renders_without_claims() -> None:
     assert "too thin for any statement" in html
     assert set(SECTIONS) <= set(_sections(html))
     assert "Thin data" in html
+    for fmt in ("html", "md"):  # no role closed: said as such, not as "only 0 closed roles"
+        text = render(report, fmt)
+        assert "no role has closed yet." in text and "only 0" not in text, fmt
 
 
 def test_unknown_format() -> None:

@@ -130,6 +130,18 @@ class TimeToFillSection:
     def thin(self) -> bool:
         return self.n_closed < MIN_SUPPORT
 
+    @property
+    def thin_label(self) -> str:
+        """The warning's label when :attr:`thin`: "No data" or "Thin data"."""
+        return "No data" if self.n_closed == 0 else "Thin data"
+
+    @property
+    def thin_detail(self) -> str:
+        """What the warning says when :attr:`thin` ("only 1 closed role.")."""
+        if self.n_closed == 0:
+            return "no role has closed yet."
+        return f"only {self.n_closed} closed role{'' if self.n_closed == 1 else 's'}."
+
 
 @dataclass(frozen=True)
 class SkillRow:

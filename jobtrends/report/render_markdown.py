@@ -90,7 +90,7 @@ def render_markdown(report: ReportData) -> str:
     lines += _table(["days", "closed roles"],
                     [[f"{b.start_day}-{b.end_day}", b.count] for b in ttf.histogram])
     if ttf.thin:
-        lines += ["", f"**Thin data:** only {ttf.n_closed} closed roles."]
+        lines += ["", f"**{ttf.thin_label}:** {ttf.thin_detail}"]
     lines += [""]
     lines += _shares("Locations", report.cities, 20)
     lines += ["## Technologies", ""]
