@@ -86,7 +86,8 @@ def render_markdown(report: ReportData) -> str:
           ttf.p75_days if ttf.p75_days is not None else "not reached", ttf.n_closed,
           ttf.n_open, *([ttf.n_untracked] if untracked else [])]],
     )
-    lines += ["", "Histogram of closed roles (5-day bins):", ""]
+    lines += ["", "Roles already open when tracking began are left out: their opening was not "
+              "seen.", "", "Histogram of closed roles (5-day bins):", ""]
     lines += _table(["days", "closed roles"],
                     [[f"{b.start_day}-{b.end_day}", b.count] for b in ttf.histogram])
     if ttf.thin:
