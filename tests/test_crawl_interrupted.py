@@ -1,6 +1,7 @@
-"""End to end: a `jobtrends crawl` stopped half-way, by Ctrl-C or by `kill -9`, loses nothing
-stored, closes nothing, and the next complete crawl closes exactly what it no longer lists; one
-whose database refuses a batch is recorded as failed and closes nothing either.
+"""End to end: a `jobtrends crawl` stopped half-way, by Ctrl-C, by a second Ctrl-C or by
+`kill -9`, loses nothing stored, closes nothing, and the next complete crawl closes exactly what
+it no longer lists; one whose database refuses a batch is recorded as failed and closes nothing
+either.
 
 Real processes against the mock server's generated schema.org board (one page per posting,
 fetched slowly enough to be stopped in the middle), storing in small batches so that part of
