@@ -129,6 +129,25 @@ def migrated_engine(db_url: str, migrated_sqlite_file: Path) -> Iterator[Engine]
     eng.dispose()
 
 
+@pytest.fixture
+def freeze_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per ``gc.freeze()`` call while the test runs (the real freeze still happens).
+
+    Counted by call, not read from ``gc.get_freeze_count()``: frozen objects freed meanwhile (by
+    reference counting, as they still are) make that count go down."""
+    import gc
+
+    calls: list[int] = []
+    real_freeze = gc.freeze
+
+    def counted_freeze() -> None:
+        calls.append(1)
+        real_freeze()
+
+    monkeypatch.setattr(gc, "freeze", counted_freeze)
+    return calls
+
+
 @contextmanager
 def impatient_session(engine: Engine) -> Iterator[Session]:
     """A session whose transaction gives up after waiting 300 ms for another's lock (PostgreSQL:

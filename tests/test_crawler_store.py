@@ -239,7 +239,7 @@ def test_scrapy_crawl_and_scrapy_list_work_as_scrapy_users_expect(
 
 
 def test_opening_the_pipeline_leaves_what_is_loaded_out_of_garbage_collection(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, freeze_calls: list[int]
 ) -> None:
     """What the crawl process holds when a spider opens lives to the end: it is frozen out of
     the cyclic collector (whose full collections walked it again and again as requests came
@@ -258,15 +258,7 @@ def test_opening_the_pipeline_leaves_what_is_loaded_out_of_garbage_collection(
     settings.set("JOBTRENDS_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
     held: list[list[int]] = [[]]  # a container the collector tracks, alive as the spider opens
     crawler: Any = SimpleNamespace(settings=settings, spider=SimpleNamespace())  # no source
-    freezes: list[int] = []  # counted by call: frozen objects freed meanwhile lower the count
-    real_freeze = gc.freeze
-
-    def counted_freeze() -> None:
-        freezes.append(1)
-        real_freeze()
-
-    monkeypatch.setattr(gc, "freeze", counted_freeze)
     with pytest.raises(NotConfigured):  # a spider without a source: nothing else happens
         StoragePipeline(crawler).open_spider()
-    assert freezes == [1]
+    assert freeze_calls == [1]
     assert not any(obj is held for obj in gc.get_objects())

@@ -52,28 +52,16 @@ def test_short_threshold_is_what_escalates(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_a_process_wide_pipeline_is_left_out_of_garbage_collection(
-    monkeypatch: pytest.MonkeyPatch,
+    freeze_calls: list[int],
 ) -> None:
     """Once built, the process-wide enricher's pipeline (objects that live as long as the
     process) is frozen out of the cyclic collector, whose full collections walked it all; an
     enricher built for a while (tests, tools with their own config) leaves the collector as it
-    was.
-
-    Freezes are counted by call, not by ``gc.get_freeze_count()``: frozen objects freed
-    meanwhile (by reference counting, as they still are) make that count go down."""
+    was. Freezes are counted by call (``freeze_calls``)."""
     import gc
 
     from enrichment.enricher import Enricher
     from enrichment.types import PostingText
-
-    freezes: list[int] = []
-    real_freeze = gc.freeze
-
-    def counted_freeze() -> None:
-        freezes.append(1)
-        real_freeze()
-
-    monkeypatch.setattr(gc, "freeze", counted_freeze)
 
     def collected(nlp: Any) -> bool:  # among the objects the collector walks
         return any(obj is nlp for obj in gc.get_objects())
@@ -81,12 +69,12 @@ def test_a_process_wide_pipeline_is_left_out_of_garbage_collection(
     posting = PostingText(title="Data Engineer", description="Python and SQL in Ghent.")
     passing = Enricher()
     passing.enrich(posting)
-    assert not freezes
+    assert not freeze_calls
     assert all(collected(nlp) for nlp in passing._pipelines.values())
 
     process_wide = Enricher(process_wide=True)
     process_wide.enrich(posting)
-    assert len(freezes) == len(process_wide._pipelines) >= 1
+    assert len(freeze_calls) == len(process_wide._pipelines) >= 1
     assert not any(collected(nlp) for nlp in process_wide._pipelines.values())
     process_wide.enrich(posting)  # built once: frozen once
-    assert len(freezes) == len(process_wide._pipelines)
+    assert len(freeze_calls) == len(process_wide._pipelines)
