@@ -111,10 +111,12 @@ def test_thin_data_warnings_read_right_for_none_one_and_several_roles() -> None:
     from typing import Any
 
     from jobtrends.report.build import _warnings
+    from jobtrends.report.data import TimeToFillSection
 
     def warnings(base: int, closed: int) -> list[str]:
         weekly: Any = SimpleNamespace(untracked_weeks=())
-        ttf: Any = SimpleNamespace(thin=True, n_closed=closed)
+        ttf = TimeToFillSection(median_days=None, p75_days=None, naive_median_days=None,
+                                n_closed=closed, n_censored=0, histogram=())
         return list(_warnings(weekly, {"seniority": base}, ttf))
 
     assert warnings(0, 0) == [

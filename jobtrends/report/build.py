@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from jobtrends.report.data import (
+    MIN_SUPPORT,
     CompanyRow,
     CountriesSection,
     CountryRow,
@@ -20,6 +21,7 @@ from jobtrends.report.data import (
     TimeToFillSection,
     WeeklyFlowSection,
     WeekRow,
+    count_roles,
 )
 from jobtrends.report.learnings import key_learnings
 from storage import trends
@@ -115,19 +117,14 @@ def _warnings(data_weekly: WeeklyFlowSection, sections: dict[str, int],
     for name, base in sections.items():
         if base == 0:
             out.append(f"No data: no role stands behind the {name} shares.")
-        elif base < 20:
-            out.append(f"Thin data: only {_roles(base)} stand{'s' if base == 1 else ''} behind "
-                       f"the {name} shares.")
+        elif base < MIN_SUPPORT:
+            out.append(f"Thin data: only {count_roles(base)} stand{'s' if base == 1 else ''} "
+                       f"behind the {name} shares.")
     if ttf.thin:
         out.append("No data: no role has closed yet, so time to fill is not measured."
                    if ttf.n_closed == 0 else
-                   f"Thin data: time to fill rests on only {_roles(ttf.n_closed, 'closed ')}.")
+                   f"Thin data: time to fill rests on {ttf.thin_detail}")
     return tuple(out)
-
-
-def _roles(count: int, kind: str = "") -> str:
-    """``"1 closed role"``, ``"3 closed roles"``."""
-    return f"{count} {kind}role{'' if count == 1 else 's'}"
 
 
 def build_report(session: Session, flt: trends.TrendFilter, weeks: int = 12,

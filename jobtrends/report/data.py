@@ -16,6 +16,11 @@ from typing import Any
 MIN_SUPPORT = 20  # fewer roles than this behind a share or a median: flagged as thin
 
 
+def count_roles(count: int, kind: str = "") -> str:
+    """``"1 closed role"``, ``"3 closed roles"`` (``kind``: a word before "role", and a space)."""
+    return f"{count} {kind}role{'' if count == 1 else 's'}"
+
+
 @dataclass(frozen=True)
 class ReportFilter:
     country: str | None = None
@@ -140,7 +145,7 @@ class TimeToFillSection:
         """What the warning says when :attr:`thin` ("only 1 closed role.")."""
         if self.n_closed == 0:
             return "no role has closed yet."
-        return f"only {self.n_closed} closed role{'' if self.n_closed == 1 else 's'}."
+        return f"only {count_roles(self.n_closed, 'closed ')}."
 
 
 @dataclass(frozen=True)
