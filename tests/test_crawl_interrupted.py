@@ -60,13 +60,16 @@ def _scalar(db: str, sql: str, **params: Any) -> Any:
         engine.dispose()
 
 
-def _stop_half_way(db: str, sources: Path, week: datetime, how: signal.Signals) -> int:
-    """Start a slow crawl of ``week``, send ``how`` once :data:`STOP_AT` of its sightings are
-    committed, and return the process's exit code."""
+def _stop_half_way(
+    db: str, sources: Path, week: datetime, *how: signal.Signals
+) -> subprocess.CompletedProcess[str]:
+    """Start a slow crawl of ``week``, send the signals ``how`` (0.3 s apart) once
+    :data:`STOP_AT` of its sightings are committed, and return the finished process."""
+    args = [str(JOBTRENDS), *_args(db, sources, week, "DOWNLOAD_DELAY=0.1",
+                                   "CONCURRENT_REQUESTS_PER_DOMAIN=1")]  # fmt: skip
     proc = subprocess.Popen(
-        [str(JOBTRENDS), *_args(db, sources, week, "DOWNLOAD_DELAY=0.1",
-                                "CONCURRENT_REQUESTS_PER_DOMAIN=1")],
-        cwd=sources.parent, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        args, cwd=sources.parent, env=_env({"COLUMNS": "250"}),  # the summary table unwrapped
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
     seen = 0
@@ -78,10 +81,13 @@ def _stop_half_way(db: str, sources: Path, week: datetime, how: signal.Signals) 
         time.sleep(0.1)
     assert proc.poll() is None, f"the crawl ended before it could be stopped ({seen} seen)"
     assert seen < LISTED, "the crawl was not slow enough to be stopped half-way"
-    proc.send_signal(how)
-    _, stderr = proc.communicate(timeout=60)
+    for index, signum in enumerate(how):
+        if index:
+            time.sleep(0.3)
+        proc.send_signal(signum)
+    stdout, stderr = proc.communicate(timeout=60)
     assert "Traceback" not in stderr, stderr[-3000:]
-    return proc.returncode
+    return subprocess.CompletedProcess(args, proc.returncode, stdout, stderr)
 
 
 def test_a_crawl_stopped_half_way_closes_nothing_and_loses_nothing(
@@ -96,9 +102,10 @@ def test_a_crawl_stopped_half_way_closes_nothing_and_loses_nothing(
 
     # week 2: Ctrl-C. Scrapy stops gracefully: what was fetched is stored, the run is
     # recorded as interrupted (incomplete), and even with k = 1 nothing unseen is closed
-    assert _stop_half_way(db_url, sources, WEEKS[1], signal.SIGINT) == 4  # EXIT_PARTIAL
+    assert _stop_half_way(db_url, sources, WEEKS[1], signal.SIGINT).returncode == 4  # PARTIAL
     # week 3: kill -9. The process dies with a batch in memory and its run unfinished
-    assert _stop_half_way(db_url, sources, WEEKS[2], signal.SIGKILL) == -signal.SIGKILL
+    killed = _stop_half_way(db_url, sources, WEEKS[2], signal.SIGKILL)
+    assert killed.returncode == -signal.SIGKILL
     assert _scalar(db_url, "SELECT count(*) FROM postings WHERE status = 'open'") == LISTED
     seen_week3 = _scalar(db_url, "SELECT count(*) FROM postings WHERE last_seen_at >= :w",
                          w=WEEKS[2])  # fmt: skip
@@ -204,22 +211,8 @@ def test_a_crawl_stopped_at_once_says_its_run_is_unfinished(
     stored before are in the database), and the run closes nothing."""
     sources = _sources(tmp_path / "sources.toml", mockserver.url, LISTED)
     assert run_cli(*_args(sqlite_url, sources, WEEKS[0]), cwd=tmp_path).returncode == 0
-    proc = subprocess.Popen(
-        [str(JOBTRENDS), *_args(sqlite_url, sources, WEEKS[1], "DOWNLOAD_DELAY=0.1",
-                                "CONCURRENT_REQUESTS_PER_DOMAIN=1")],
-        cwd=tmp_path, env=_env({"COLUMNS": "250"}),  # the summary table unwrapped
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        if _scalar(sqlite_url, "SELECT count(*) FROM postings WHERE last_seen_at >= :w",
-                   w=WEEKS[1]) >= 20:  # fmt: skip
-            break
-        time.sleep(0.1)
-    proc.send_signal(signal.SIGINT)
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
+    proc = _stop_half_way(sqlite_url, sources, WEEKS[1], signal.SIGINT, signal.SIGINT)
+    stdout, stderr = proc.stdout, proc.stderr
     assert proc.returncode == 4, stdout + stderr  # EXIT_PARTIAL
     printed = " ".join(stdout.split())
     assert "stopped" in printed and "what it stored stays, it closes nothing" in printed, printed
