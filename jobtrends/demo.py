@@ -44,6 +44,7 @@ SIZES: dict[str, dict[str, int]] = {
     "medium": {"companies": 48, "postings": 3000},
 }
 CRAWL_TIMEOUT = 240  # seconds for one week's crawl of every source
+DATABASE_FILE = "jobtrends.db"  # the demo's own SQLite database, in its --out directory
 
 
 class DemoError(RuntimeError):
@@ -149,8 +150,8 @@ def run_demo(config: DemoConfig, progress: Progress = _quiet) -> DemoResult:
     market = build_market(config.market_config())
     db_url = config.db_url
     if db_url is None:
-        db_file = out / "jobtrends.db"
-        for stale in (db_file, out / "jobtrends.db-wal", out / "jobtrends.db-shm"):
+        db_file = out / DATABASE_FILE
+        for stale in (db_file, out / f"{DATABASE_FILE}-wal", out / f"{DATABASE_FILE}-shm"):
             stale.unlink(missing_ok=True)  # a fresh database: the demo replays from week 0
         db_url = f"sqlite:///{db_file.resolve()}"
     engine = make_engine(db_url)

@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
         once per simulated week; the report lands in --out as HTML, Markdown and JSON, beside
         the simulator's ground truth.
         """
-        from jobtrends.demo import DemoConfig, DemoError, run_demo
+        from jobtrends.demo import DATABASE_FILE, DemoConfig, DemoError, run_demo
         from storage.db import shown_url
 
         state: AppState = ctx.obj
@@ -104,8 +104,9 @@ def register(app: typer.Typer) -> None:
         for name, path in result.files.items():
             console.print(f"  {name:8} {path}", highlight=False, markup=False)
         if db is None:  # the demo's own SQLite file: say how to query it further
-            url = shlex.quote(f"sqlite:///{out / 'jobtrends.db'}")  # a shell command
-            console.print(f"  {'database':8} {out / 'jobtrends.db'} (query it: jobtrends --db "
+            path = out / DATABASE_FILE
+            url = shlex.quote(f"sqlite:///{path}")  # a shell command
+            console.print(f"  {'database':8} {path} (query it: jobtrends --db "
                           f"{url} report --country BE)", highlight=False, markup=False,
                           soft_wrap=True)  # a command to copy: not folded at the terminal width
         else:
