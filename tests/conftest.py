@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -171,3 +171,16 @@ def impatient_session(engine: Engine) -> Iterator[Session]:
 def waited_for_a_lock(error: OperationalError) -> bool:
     """The error an :func:`impatient_session` raises when it gave up waiting."""
     return "lock timeout" in str(error) or "database is locked" in str(error)
+
+
+def done_without_waiting(engine: Engine, write: Callable[[Session], object]) -> bool:
+    """Run ``write`` in an :func:`impatient_session` and commit: True; False when another
+    transaction's lock kept it waiting (any other error is raised)."""
+    with impatient_session(engine) as session:
+        try:
+            write(session)
+            session.commit()
+        except OperationalError as error:
+            assert waited_for_a_lock(error), error
+            return False
+        return True

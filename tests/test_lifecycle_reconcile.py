@@ -9,9 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import impatient_session, waited_for_a_lock
+from conftest import done_without_waiting
 from sqlalchemy import Engine, event, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from storage import ingest, models, schema
@@ -645,14 +644,7 @@ def test_a_reconcile_racing_a_crawl_waits_for_its_batch(
 
     def reconcile_meanwhile(self: Any, conn: Any, job_ids: list[str]) -> Any:
         stored = read_stored(self, conn, job_ids)  # A and B: open
-        with impatient_session(engine) as session:
-            try:
-                reconcile(session, k=2)
-                session.commit()
-                attempts.append(True)
-            except OperationalError as error:
-                assert waited_for_a_lock(error), error
-                attempts.append(False)
+        attempts.append(done_without_waiting(engine, lambda session: reconcile(session, k=2)))
         return stored
 
     monkeypatch.setattr(ingest._Statements, "stored", reconcile_meanwhile)

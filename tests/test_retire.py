@@ -7,9 +7,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import impatient_session, waited_for_a_lock
+from conftest import done_without_waiting
 from sqlalchemy import Engine, select, text
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from storage import ingest, models
@@ -247,14 +246,8 @@ def test_retiring_and_reinstating_link_roles_again(engine: Engine) -> None:
 
 def retire_unless_kept_waiting(engine: Engine, name: str) -> bool:
     """Retire ``name``; False if another transaction's lock kept it waiting (for 300 ms)."""
-    with impatient_session(engine) as session:
-        try:
-            retire_source(session, name, at=RETIRED_AT)
-        except OperationalError as error:
-            assert waited_for_a_lock(error), error
-            return False
-        session.commit()
-        return True
+    return done_without_waiting(engine, lambda session: retire_source(session, name,
+                                                                      at=RETIRED_AT))
 
 
 def test_a_retirement_racing_a_crawl_leaves_no_open_posting(
