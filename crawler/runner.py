@@ -47,6 +47,10 @@ class SourceOutcome:
     status: str | None = None  # crawl run status after reconcile (complete / incomplete)
     status_detail: str | None = None
     handed_off: bool = False  # a shared (Redis) run that another process will record
+    # postings the run stored a sighting of (each once), read from its crawl-run row after
+    # reconcile: fewer than ``items`` when a batch failed to store or the crawl was stopped
+    # with a batch still in memory
+    stored: int | None = None
 
     @property
     def items(self) -> int:
@@ -93,15 +97,17 @@ def crawl_sources(
     """Crawl ``sources`` (blocking; once per process). One outcome per source, in order."""
     process = AsyncCrawlerProcess(settings)
     outcomes = [SourceOutcome(source=s.name, kind=s.kind) for s in sources]
+    crawlers: dict[int, Crawler] = {}  # by outcome index, once created
     gate = asyncio.Semaphore(max(1, parallel))
 
-    async def crawl_one(source: SourceConfig, outcome: SourceOutcome) -> None:
+    async def crawl_one(index: int, source: SourceConfig, outcome: SourceOutcome) -> None:
         async with gate:
             try:
                 crawler = process.create_crawler(process.spider_loader.load(source.kind))
             except Exception as exc:  # noqa: BLE001
                 outcome.error = f"cannot create the {source.kind} crawler: {exc}"
                 return
+            crawlers[index] = crawler
 
             def closed(spider: Any, reason: str) -> None:
                 assert crawler.stats is not None
@@ -117,19 +123,14 @@ def crawl_sources(
             except Exception as exc:  # noqa: BLE001 - one source never aborts the others
                 logger.exception("source %s: crawl failed", source.name)
                 outcome.error = f"{type(exc).__name__}: {exc}"
-            pipeline = crawler.get_item_pipeline(StoragePipeline) if hasattr(
-                crawler, "get_item_pipeline") else None
-            recorder = getattr(pipeline, "recorder", None)
-            outcome.run_id = getattr(recorder, "run_id", None)
-            outcome.handed_off = recorder is not None and outcome.run_id is not None and (
-                not recorder.recorded)
+            _read_run(crawler, outcome)
             if on_done is not None:
                 on_done(outcome)
 
     async def main() -> None:
         try:
-            await asyncio.gather(*(crawl_one(s, o) for s, o in zip(sources, outcomes,
-                                                                    strict=True)))
+            await asyncio.gather(*(crawl_one(i, s, o) for i, (s, o) in enumerate(
+                zip(sources, outcomes, strict=True))))
         finally:
             from twisted.internet import reactor
 
@@ -138,7 +139,26 @@ def crawl_sources(
 
     asyncio.get_event_loop().create_task(main())
     process.start(stop_after_crawl=False)
+    for index, crawler in crawlers.items():
+        outcome = outcomes[index]
+        if outcome.finish_reason is None and outcome.error is None:
+            # stopped at once (a second Ctrl-C): its spider never closed, so neither the
+            # closing signal nor the end of crawl_one read what it did; read it now
+            if crawler.stats is not None:
+                outcome.stats = dict(crawler.stats.get_stats())
+            _read_run(crawler, outcome)
     return outcomes
+
+
+def _read_run(crawler: Crawler, outcome: SourceOutcome) -> None:
+    """Fill ``outcome``'s crawl run (id, and whether another process records it: a spider
+    that closed without recording its run; one that never closed left it unfinished)."""
+    pipeline = crawler.get_item_pipeline(StoragePipeline) if hasattr(
+        crawler, "get_item_pipeline") else None
+    recorder = getattr(pipeline, "recorder", None)
+    outcome.run_id = getattr(recorder, "run_id", None)
+    outcome.handed_off = recorder is not None and outcome.run_id is not None and (
+        not recorder.recorded) and outcome.finish_reason is not None
 
 
 def reconcile_runs(engine: Engine, outcomes: Sequence[SourceOutcome], *, k: int = 2
@@ -148,11 +168,12 @@ def reconcile_runs(engine: Engine, outcomes: Sequence[SourceOutcome], *, k: int 
         report = reconcile(session, k=k)
         run_ids = [o.run_id for o in outcomes if o.run_id is not None]
         rows = session.execute(
-            select(CrawlRun.id, CrawlRun.status, CrawlRun.status_detail)
+            select(CrawlRun.id, CrawlRun.status, CrawlRun.status_detail, CrawlRun.postings_seen)
             .where(CrawlRun.id.in_(run_ids))).all() if run_ids else []
     by_id = {row.id: row for row in rows}
     for outcome in outcomes:
         row = by_id.get(outcome.run_id) if outcome.run_id is not None else None
         if row is not None:
             outcome.status, outcome.status_detail = row.status, row.status_detail
+            outcome.stored = row.postings_seen
     return report

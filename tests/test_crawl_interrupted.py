@@ -60,6 +60,13 @@ def _scalar(db: str, sql: str, **params: Any) -> Any:
         engine.dispose()
 
 
+def _summary_row(stdout: str) -> list[str]:
+    """The cells of the ``board`` row of the crawl's summary table."""
+    rows = [line for line in stdout.splitlines() if line.startswith("│ board ")]
+    assert len(rows) == 1, stdout
+    return [cell.strip() for cell in rows[0].strip("│ ").split("│")]
+
+
 def _stop_half_way(
     db: str, sources: Path, week: datetime, *how: signal.Signals
 ) -> subprocess.CompletedProcess[str]:
@@ -180,9 +187,11 @@ def test_a_crawl_whose_storing_fails_is_recorded_as_failed_and_closes_nothing(
         with engine.begin() as conn:
             for statement in _REFUSE_JOB_7[conn.dialect.name]:
                 conn.execute(text(statement))
-        week2 = run_cli(*_args(db_url, sources, WEEKS[1]), cwd=tmp_path)
+        week2 = run_cli(*_args(db_url, sources, WEEKS[1]), cwd=tmp_path, env={"COLUMNS": "250"})
         assert week2.returncode == 4, week2.stdout + week2.stderr  # EXIT_PARTIAL
         assert "the disk refuses job 7" in week2.stderr
+        # the summary tells the 30 postings scraped from the 20 stored
+        assert _summary_row(week2.stdout)[:4] == ["board", "jsonld", "30", "20"], week2.stdout
         with engine.connect() as conn:
             run = conn.execute(
                 text("SELECT status, finish_reason FROM crawl_runs ORDER BY id DESC")
@@ -217,5 +226,12 @@ def test_a_crawl_stopped_at_once_says_its_run_is_unfinished(
     printed = " ".join(stdout.split())
     assert "stopped" in printed and "what it stored stays, it closes nothing" in printed, printed
     assert "not recorded" not in printed
+    # what it did is read from the crawler and the run's row, though its spider never closed
+    # (the row said 0 postings and 0 pages): scraped and pages count what was fetched, stored
+    # what the committed batches hold (the batch in memory is lost)
+    scraped, stored, pages = map(int, _summary_row(stdout)[2:5])
+    committed = _scalar(sqlite_url, "SELECT postings_seen FROM crawl_runs ORDER BY id DESC")
+    assert stored == committed >= STOP_AT
+    assert scraped >= stored and pages > scraped  # the sitemap, robots.txt and each posting
     assert _scalar(sqlite_url, "SELECT status FROM crawl_runs ORDER BY id DESC") == "running"
     assert _scalar(sqlite_url, "SELECT count(*) FROM postings WHERE status = 'open'") == LISTED

@@ -186,7 +186,8 @@ def test_two_processes_split_one_crawl_through_redis(
             "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
     from mockserver.harness import JOBTRENDS, _env
 
-    procs = [subprocess.Popen([str(JOBTRENDS), *args], cwd=tmp_path, env=_env(),
+    procs = [subprocess.Popen([str(JOBTRENDS), *args], cwd=tmp_path,
+                              env=_env({"COLUMNS": "250"}),  # the summary table unwrapped
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
     seen_keys: set[str] = set()
@@ -195,6 +196,13 @@ def test_two_processes_split_one_crawl_through_redis(
         time.sleep(0.05)
     outputs = [p.communicate() for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
+    # each summary counts the postings its process scraped; the process that recorded the run
+    # also says what the whole run stored, the other that it handed the run over
+    rows = [[cell.strip() for cell in line.strip("│ ").split("│")]
+            for out, _ in outputs for line in out.splitlines() if line.startswith(f"│ {name}")]
+    assert sum(int(row[2]) for row in rows) == n, outputs
+    assert sorted(row[3] for row in rows) == sorted([str(n), "-"]), outputs
+    assert sum("shared run: recorded by the last process" in out for out, _ in outputs) == 1
     # the scheduler queue and the dupefilter lived in Redis
     assert f"jobtrends:{name}:requests" in seen_keys
     assert f"jobtrends:{name}:dupefilter" in seen_keys

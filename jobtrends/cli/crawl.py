@@ -160,7 +160,7 @@ def register(app: typer.Typer) -> None:
             mark = "[green]✓[/]" if outcome.finish_reason == "finished" and not outcome.error \
                 else "[red]✗[/]"
             progress.console.print(
-                f"{mark} {escape(outcome.source)}: {outcome.items} postings "
+                f"{mark} {escape(outcome.source)}: {outcome.items} postings scraped "
                 f"({escape(str(outcome.error or outcome.finish_reason))})", highlight=False)
             progress.advance(task)
 
@@ -169,20 +169,22 @@ def register(app: typer.Typer) -> None:
         with database_errors(state):
             report = reconcile_runs(engine, outcomes, k=k)
         table = Table(title=f"crawl observed at {observed:%Y-%m-%d %H:%M} UTC")
-        for column in ("source", "kind", "postings", "pages", "failed", "finish", "run"):
+        for column in ("source", "kind", "scraped", "stored", "pages", "failed", "finish",
+                       "run"):
             table.add_column(column, justify="right" if column in (
-                "postings", "pages", "failed") else "left")
+                "scraped", "stored", "pages", "failed") else "left")
         for outcome in outcomes:
             figures = RunFigures.from_stats(outcome.stats)
             # stopped at once (a second Ctrl-C): the spider never closed, its run never finished
             stopped = outcome.finish_reason is None and outcome.error is None
-            cells = (outcome.source, outcome.kind, str(outcome.items),
+            # a shared run's row counts every process's postings: this one's share is unknown
+            stored = "-" if outcome.stored is None or outcome.handed_off else str(outcome.stored)
+            cells = (outcome.source, outcome.kind, str(outcome.items), stored,
                      str(figures.pages_fetched), str(figures.pages_failed),
                      outcome.error or outcome.finish_reason or ("stopped" if stopped else "-"),
                      "shared run: recorded by the last process" if outcome.handed_off
-                     else outcome.status_detail or outcome.status or (
-                         "unfinished: what it stored stays, it closes nothing" if stopped
-                         else "not recorded"))
+                     else "unfinished: what it stored stays, it closes nothing" if stopped
+                     else outcome.status_detail or outcome.status or "not recorded")
             table.add_row(*map(escape, cells))
         console.print(table)
         console.print(f"reconcile: {report.runs_complete} complete run(s), "
