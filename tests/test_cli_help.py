@@ -37,3 +37,22 @@ def test_the_program_help_lists_the_exit_codes_scripts_rely_on() -> None:
     assert f"{EXIT_USAGE} bad arguments or input" in text
     assert f"{EXIT_DATABASE} the database is unreachable" in text
     assert f"{EXIT_PARTIAL} done, but some source did not crawl completely" in text
+
+
+def test_every_option_that_takes_a_value_names_what_it_takes() -> None:
+    """``--db URL``, ``--k N``, ``--observed-at TIME``: not the type label Typer prints by
+    default (``<str>``, ``<list[str]>``, ``<int range>``). Flags and choices keep Typer's own."""
+    root = typer.main.get_command(app)
+    unnamed = []
+    for path in _command_paths(root):
+        command = root
+        for name in path:
+            command = command.commands[name]  # type: ignore[attr-defined]
+        for param in command.params:
+            takes_a_value = not getattr(param, "is_flag", False)
+            is_choice = param.type_descriptor.is_choice  # type: ignore[attr-defined]
+            if takes_a_value and not is_choice and not param.metavar:
+                unnamed.append((" ".join(path), param.name))
+    assert unnamed == []
+    crawl = " ".join(runner.invoke(app, ["crawl", "--help"]).output.split())
+    assert "--observed-at TIME" in crawl and "<str>" not in crawl

@@ -44,6 +44,7 @@ def _root(
         str | None,
         typer.Option(
             "--db",
+            metavar="URL",
             envvar=common.DATABASE_URL_ENV,
             help="Database URL (default: SQLite file jobtrends.db in the current directory).",
             show_envvar=True,

@@ -36,7 +36,9 @@ from jobtrends.cli.common import (
 from jobtrends.cli.db import database_errors, require_current_schema
 
 SourcesOption = Annotated[
-    Path, typer.Option("--sources", help="The sources file (TOML, one [[source]] per source).")
+    Path,
+    typer.Option("--sources", metavar="PATH",
+                 help="The sources file (TOML, one [[source]] per source)."),
 ]
 
 
@@ -75,26 +77,29 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         source: Annotated[
             list[str] | None,
-            typer.Option("--source", help="Crawl only this source (repeatable); default: all "
-                         "enabled sources."),
+            typer.Option("--source", metavar="NAME", help="Crawl only this source (repeatable); "
+                         "default: all enabled sources."),
         ] = None,
         sources_file: SourcesOption = Path(DEFAULT_SOURCES_FILE),
         observed_at: Annotated[
             str | None,
-            typer.Option("--observed-at", help="Observation time of this crawl (ISO 8601, UTC "
-                         "if no zone); default: now."),
+            typer.Option("--observed-at", metavar="TIME", help="Observation time of this crawl "
+                         "(ISO 8601, UTC if no zone); default: now."),
         ] = None,
-        k: Annotated[int, typer.Option("--k", min=1, help="Complete crawls a posting must be "
-                                       "missing from before it closes.")] = 2,
+        k: Annotated[int, typer.Option("--k", metavar="N", min=1, help="Complete crawls a "
+                                       "posting must be missing from before it closes.")] = 2,
         redis_url: Annotated[
             str | None,
-            typer.Option("--redis-url", envvar="JOBTRENDS_REDIS_URL", help="Share the crawl "
-                         "between processes through this Redis (scrapy-redis)."),
+            typer.Option("--redis-url", metavar="URL", envvar="JOBTRENDS_REDIS_URL",
+                         help="Share the crawl between processes through this Redis "
+                         "(scrapy-redis)."),
         ] = None,
-        parallel: Annotated[int, typer.Option(min=1, help="Sources crawled at once.")] = 4,
+        parallel: Annotated[int, typer.Option(metavar="N", min=1,
+                                              help="Sources crawled at once.")] = 4,
         settings: Annotated[
             list[str] | None,
-            typer.Option("--set", "-s", help="Scrapy setting KEY=VALUE (repeatable)."),
+            typer.Option("--set", "-s", metavar="KEY=VALUE",
+                         help="Scrapy setting KEY=VALUE (repeatable)."),
         ] = None,
         no_enrich: Annotated[bool, typer.Option("--no-enrich", help="Store postings "
                                                 "unenriched.")] = False,
@@ -214,7 +219,8 @@ def register(app: typer.Typer) -> None:
         sources_file: SourcesOption = Path(DEFAULT_SOURCES_FILE),
         online: Annotated[bool, typer.Option("--online", help="Also fetch the first page of "
                                              "each enabled source.")] = False,
-        timeout: Annotated[float, typer.Option(help="Seconds per request with --online.")] = 15,
+        timeout: Annotated[float, typer.Option(
+            metavar="SECONDS", help="Seconds per request with --online.")] = 15,
     ) -> None:
         """Validate the sources file (and, with --online, that each source answers)."""
         sources = _load(sources_file)
@@ -237,11 +243,11 @@ def register(app: typer.Typer) -> None:
     def source_status(
         ctx: typer.Context,
         stale_after: Annotated[int, typer.Option(
-            "--stale-after", min=1, help="Days without a complete crawl after which a source "
-            "needs attention.")] = 8,
+            "--stale-after", metavar="DAYS", min=1, help="Days without a complete crawl after "
+            "which a source needs attention.")] = 8,
         as_of: Annotated[str | None, typer.Option(
-            "--as-of", help="Judge staleness at this time (ISO 8601, UTC if no zone); "
-            "default: now.")] = None,
+            "--as-of", metavar="TIME", help="Judge staleness at this time (ISO 8601, UTC if no "
+            "zone); default: now.")] = None,
         quiet: Annotated[bool, typer.Option(
             "--quiet", "-q", help="Print only the sources that need attention (nothing when "
             "all are fine), as a cron job that mails its output wants.")] = False,
@@ -305,8 +311,8 @@ def register(app: typer.Typer) -> None:
     @sources_app.command("retire")
     def retire(
         ctx: typer.Context,
-        name: Annotated[str, typer.Argument(help="The source, as stored (see `jobtrends "
-                                            "sources status`).")],
+        name: Annotated[str, typer.Argument(metavar="NAME", help="The source, as stored (see "
+                                            "`jobtrends sources status`).")],
         undo: Annotated[bool, typer.Option("--undo", help="Reinstate a retired source: its "
                                            "right-censored postings are open again.")] = False,
     ) -> None:

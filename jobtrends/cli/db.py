@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
     def upgrade(
         ctx: typer.Context,
         revision: Annotated[
-            str, typer.Option(help="Target revision (default: the newest).")
+            str, typer.Option(metavar="REVISION", help="Target revision (default: the newest).")
         ] = "head",
     ) -> None:
         """Apply schema migrations; stored postings are kept."""
@@ -115,11 +115,17 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         k: Annotated[
             int,
-            typer.Option("--k", min=1, help="Complete crawls without a posting before it closes."),
+            typer.Option(
+                "--k",
+                metavar="N",
+                min=1,
+                help="Complete crawls without a posting before it closes.",
+            ),
         ] = 2,
         max_error_rate: Annotated[
             float,
             typer.Option(
+                metavar="SHARE",
                 min=0.0,
                 max=1.0,
                 help="A crawl with this share of failed requests or more is incomplete.",
@@ -128,6 +134,7 @@ def register(app: typer.Typer) -> None:
         min_seen_share: Annotated[
             float,
             typer.Option(
+                metavar="SHARE",
                 min=0.0,
                 max=1.0,
                 help="A crawl must see this share of the postings open before it to be complete.",

@@ -26,19 +26,20 @@ def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo(
         ctx: typer.Context,
-        out: Annotated[Path, typer.Option(help="Directory for the database, the sources file "
-                                               "and the reports.")] = Path("reports"),
-        weeks: Annotated[int, typer.Option(min=3, max=52, help="Simulated weeks, one crawl "
-                                                               "each.")] = 12,
-        seed: Annotated[int, typer.Option(help="Seed of the simulated market.")] = 7,
+        out: Annotated[Path, typer.Option(metavar="DIR", help="Directory for the database, the "
+                                               "sources file and the reports.")] = Path("reports"),
+        weeks: Annotated[int, typer.Option(metavar="N", min=3, max=52,
+                                           help="Simulated weeks, one crawl each.")] = 12,
+        seed: Annotated[int, typer.Option(metavar="N", help="Seed of the simulated market.")] = 7,
         size: Annotated[Size, typer.Option(help="Market size.")] = Size.small,
         db: Annotated[str | None, typer.Option(
-            "--db", help="An empty database to fill (default: the global --db when given on the "
-                         "command line, else a fresh SQLite file in --out; "
+            "--db", metavar="URL", help="An empty database to fill (default: the global --db "
+                         "when given on the command line, else a fresh SQLite file in --out; "
                          "JOBTRENDS_DATABASE_URL is not used).",
         )] = None,
         median_days: Annotated[float, typer.Option(
-            min=7, max=120, help="Median lifetime of a simulated role, in days.")] = 40.0,
+            metavar="DAYS", min=7, max=120,
+            help="Median lifetime of a simulated role, in days.")] = 40.0,
         process_per_week: Annotated[bool, typer.Option(
             help="Run `jobtrends crawl` in a new process every week, as cron would (slower).",
         )] = False,

@@ -113,7 +113,8 @@ def register(app: typer.Typer) -> None:
     def enrich_file(
         source: Annotated[str, typer.Argument(metavar="IN", help="JSON Lines input, - = stdin.")],
         out: Annotated[str, typer.Argument(metavar="OUT", help="JSON Lines output, - = stdout.")],
-        batch_size: Annotated[int, typer.Option(min=1, help="Postings per spaCy batch.")] = 256,
+        batch_size: Annotated[int, typer.Option(metavar="N", min=1,
+                                                help="Postings per spaCy batch.")] = 256,
     ) -> None:
         """Enrich postings from a JSON Lines file.
 
@@ -142,7 +143,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("enrich-evaluate")
     def enrich_evaluate(
-        file: Annotated[Path, typer.Option("--file", help="Hand-labelled postings (JSON Lines).")]
+        file: Annotated[Path, typer.Option("--file", metavar="PATH",
+                                           help="Hand-labelled postings (JSON Lines).")]
         = DEFAULT_EVAL_FILE,
         show_errors: Annotated[bool, typer.Option("--show-errors",
                                                   help="List every disagreement.")] = False,
@@ -193,7 +195,8 @@ def register(app: typer.Typer) -> None:
                                             "another taxonomy/rules version (or never).")] = False,
         everything: Annotated[bool, typer.Option("--all", help="Re-enrich every posting.")]
         = False,
-        batch_size: Annotated[int, typer.Option(min=1, help="Postings per transaction.")] = 500,
+        batch_size: Annotated[int, typer.Option(metavar="N", min=1,
+                                                help="Postings per transaction.")] = 500,
     ) -> None:
         """Re-enrich stored postings after the taxonomy or rules changed."""
         from sqlalchemy.orm import Session

@@ -43,20 +43,21 @@ def register(app: typer.Typer) -> None:
     def report(
         ctx: typer.Context,
         country: Annotated[str | None, typer.Option(
-            help="ISO country code, e.g. BE (default: all countries).")] = None,
+            metavar="CODE", help="ISO country code, e.g. BE (default: all countries).")] = None,
         role: Annotated[str | None, typer.Option(
-            help="Role family, e.g. ml-engineer (default: all roles).")] = None,
+            metavar="FAMILY", help="Role family, e.g. ml-engineer (default: all roles).")] = None,
         company: Annotated[str | None, typer.Option(
-            help="One company, matched on its normalized name.")] = None,
-        weeks: Annotated[int, typer.Option(min=1, max=260,
+            metavar="NAME", help="One company, matched on its normalized name.")] = None,
+        weeks: Annotated[int, typer.Option(metavar="N", min=1, max=260,
                                            help="ISO weeks shown, up to --until.")] = 12,
         until: Annotated[datetime | None, typer.Option(
-            formats=["%Y-%m-%d"], help="Last day covered, YYYY-MM-DD (default: the day of the "
-            "latest crawl): the report as it read then.")] = None,
+            metavar="DATE", formats=["%Y-%m-%d"], help="Last day covered, YYYY-MM-DD (default: "
+            "the day of the latest crawl): the report as it read then.")] = None,
         fmt: Annotated[ReportFormat, typer.Option("--format", "-f",
                                                   help="Output format.")] = ReportFormat.html,
         output: Annotated[Path | None, typer.Option(
-            "--output", "-o", help="Output file (default: report.html / .md / .json).")] = None,
+            "--output", "-o", metavar="PATH",
+            help="Output file (default: report.html / .md / .json).")] = None,
     ) -> None:
         """Render the hiring-trends report from the database."""
         from sqlalchemy.orm import Session
@@ -103,8 +104,8 @@ def register(app: typer.Typer) -> None:
     @import_app.command("companies")
     def companies(
         ctx: typer.Context,
-        path: Annotated[Path, typer.Argument(help="CSV: name,country,industry,founded_year,"
-                                                  "website")],
+        path: Annotated[Path, typer.Argument(
+            metavar="CSV", help="CSV: name,country,industry,founded_year,website")],
     ) -> None:
         """Load company metadata (industry, founding year, country), matched on normalized name."""
         from jobtrends.imports import import_companies
@@ -114,7 +115,8 @@ def register(app: typer.Typer) -> None:
     @import_app.command("talent-pool")
     def talent_pool(
         ctx: typer.Context,
-        path: Annotated[Path, typer.Argument(help="CSV: country,role_family,people")],
+        path: Annotated[Path, typer.Argument(metavar="CSV",
+                                             help="CSV: country,role_family,people")],
     ) -> None:
         """Load talent-pool counts per country and role family (for openings per person)."""
         from jobtrends.imports import import_talent_pools
