@@ -58,6 +58,23 @@ def test_formats_and_filters(db: str, tmp_path: Path, fmt: str) -> None:
         assert "# Hiring trends: data-engineer in BE" in text
 
 
+def test_output_dash_writes_the_report_to_stdout(db: str, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-o -`` pipes the report (as enrich-file's ``-`` does), the same one a file gets, with
+    nothing else on stdout and no file named ``-`` left behind."""
+    monkeypatch.chdir(tmp_path)
+    args = ["--db", db, "report", "--country", "be", "-f", "json", "--until", "2026-01-25"]
+    piped = CliRunner().invoke(app, [*args, "-o", "-"])
+    assert piped.exit_code == 0, piped.output
+    assert CliRunner().invoke(app, [*args, "-o", "r.json"]).exit_code == 0
+    written = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    got = json.loads(piped.stdout)
+    for report in (got, written):
+        del report["report"]["generated_at"]
+    assert got == written
+    assert not (tmp_path / "-").exists()
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--role", "ml-enginer"], "unknown role family 'ml-enginer' (did you mean 'ml-engineer'?)"),
     (["--country", "Belgium"], "country 'Belgium' is not an ISO 3166-1 alpha-2 code"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
@@ -26,13 +27,22 @@ class ReportFormat(StrEnum):
     json = "json"
 
 
+# ``--output -``: the report goes to standard output (to a pipe, a pager, another program)
+STDOUT = Path("-")
+
+
 def write_report(session: Session, flt: TrendFilter, weeks: int, fmt: str, out: Path) -> Path:
-    """Build and write one report; raises InvalidFilterError on unknown filter values."""
+    """Build and write one report (to standard output when ``out`` is :data:`STDOUT`); raises
+    InvalidFilterError on unknown filter values."""
     from jobtrends.report import build_report, render
 
-    data = build_report(session, flt, weeks)
+    text = render(build_report(session, flt, weeks), fmt)
+    if out == STDOUT:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return out
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(data, fmt), encoding="utf-8")
+    out.write_text(text, encoding="utf-8")
     return out
 
 
@@ -57,7 +67,7 @@ def register(app: typer.Typer) -> None:
                                                   help="Output format.")] = ReportFormat.html,
         output: Annotated[Path | None, typer.Option(
             "--output", "-o", metavar="PATH",
-            help="Output file (default: report.html / .md / .json).")] = None,
+            help="Output file, - = stdout (default: report.html / .md / .json).")] = None,
     ) -> None:
         """Render the hiring-trends report from the database."""
         from sqlalchemy.orm import Session
@@ -78,7 +88,8 @@ def register(app: typer.Typer) -> None:
                     raise fail(str(exc), EXIT_USAGE) from None
                 except OSError as exc:
                     raise fail(f"cannot write {out}: {exc.strerror}", EXIT_USAGE) from None
-        console.print(f"wrote {fmt.value} report to {out}", highlight=False, markup=False)
+        if out != STDOUT:
+            console.print(f"wrote {fmt.value} report to {out}", highlight=False, markup=False)
 
     import_app = typer.Typer(help="Import what crawls cannot see (CSV files).",
                              no_args_is_help=True)
