@@ -6,6 +6,7 @@ bad line leaves the database as it was. Errors name the file, the line and the v
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 from collections.abc import Callable, Iterator
@@ -67,7 +68,10 @@ def _rows(path: Path, required: tuple[str, ...],
         raise CSVImportError(f"{path}: cannot read: {exc.strerror}") from None
     with handle:
         reader = csv.DictReader(handle)
-        header = [h.strip() for h in reader.fieldnames or []]
+        try:
+            header = [h.strip() for h in reader.fieldnames or []]
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise _unreadable(path, 1, exc) from None
         missing = [c for c in required if c not in header]
         if missing:
             raise CSVImportError(
@@ -84,7 +88,22 @@ def _rows(path: Path, required: tuple[str, ...],
                 if any(values.values()):
                     yield reader.line_num, values
         except (csv.Error, UnicodeDecodeError) as exc:
-            raise CSVImportError(f"{path}:{reader.line_num}: not valid CSV: {exc}") from None
+            raise _unreadable(path, reader.line_num, exc) from None
+
+
+def _unreadable(path: Path, line: int, exc: csv.Error | UnicodeDecodeError) -> CSVImportError:
+    if isinstance(exc, UnicodeDecodeError):
+        # the reader decodes ahead of the line it parses: find the byte's line in the file
+        data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as first:
+            line, byte = data.count(b"\n", 0, first.start) + 1, data[first.start]
+        else:  # pragma: no cover - the file changed since it was read
+            byte = exc.object[exc.start]
+        return CSVImportError(f"{path}:{line}: not UTF-8 text (byte {byte:#04x}); save the file "
+                              "as UTF-8")
+    return CSVImportError(f"{path}:{line}: not valid CSV: {exc}")
 
 
 def _country(path: Path, line: int, value: str, *, required: bool) -> str | None:

@@ -61,6 +61,21 @@ def test_bad_company_line_writes_nothing(session: Session, tmp_path: Path, body:
     assert session.scalars(select(Company)).all() == []
 
 
+@pytest.mark.parametrize(("data", "message"), [
+    # a spreadsheet's Latin-1 export: the byte's own line, though the reader decodes ahead
+    ("name,country\nAcme,BE\nCafé SA,FR\n".encode("latin-1"), ":3: not UTF-8 text (byte 0xe9)"),
+    (b"\xef\xbb\xbfname,country\n\nCaf\xe9 SA,FR\n", ":3: not UTF-8 text (byte 0xe9)"),  # BOM
+    (b"\xff\xfen\x00a\x00m\x00e\x00", ":1: not UTF-8 text (byte 0xff)"),  # UTF-16: the header
+])
+def test_a_file_not_in_utf8_names_its_line_and_writes_nothing(
+        session: Session, tmp_path: Path, data: bytes, message: str) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(data)
+    with pytest.raises(CSVImportError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        import_companies(session, path)
+    assert session.scalars(select(Company)).all() == []
+
+
 def test_missing_column_is_named(session: Session, tmp_path: Path) -> None:
     path = _write(tmp_path, "country,people\nBE,10\n")
     with pytest.raises(CSVImportError, match=r"in.csv:1: missing column\(s\) role_family"):
