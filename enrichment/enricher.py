@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
+from dataclasses import fields, replace
 from functools import lru_cache
 from itertools import islice
 from typing import Any
@@ -15,7 +16,7 @@ from spacy.tokens import Doc
 from enrichment.components.lexicon import set_hints
 from enrichment.language import DEFAULT_LANGUAGE, detect_language, detection_sample
 from enrichment.pipeline import build_pipeline
-from enrichment.text import join_fields, to_field_offsets, to_plain_text
+from enrichment.text import join_fields, to_field_offsets, to_plain_text, without_lone_surrogates
 from enrichment.types import Enrichment, PostingText, SkillMention
 
 
@@ -56,7 +57,8 @@ class Enricher:
     def _enrich_batch(self, batch: list[PostingText], batch_size: int) -> list[Enrichment]:
         prepared: list[tuple[str | None, str, int, PostingText]] = []
         by_lang: dict[str, list[int]] = {}
-        for i, posting in enumerate(batch):
+        for i, given in enumerate(batch):
+            posting = _encodable(given)
             description = to_plain_text(posting.description or "")
             text, description_start = join_fields(posting.title or "", description)
             detected = detect_language(detection_sample(posting.title or "", description),
@@ -81,6 +83,19 @@ class Enricher:
             for doc, i in zip(nlp.pipe(docs, batch_size=batch_size), indexes, strict=True):
                 results[i] = _to_enrichment(doc, prepared[i][0], prepared[i][2])
         return [r for r in results if r is not None]
+
+
+_TEXT_FIELDS = tuple(f.name for f in fields(PostingText))
+
+
+def _encodable(posting: PostingText) -> PostingText:
+    """``posting`` with its fields :func:`without_lone_surrogates` (spaCy cannot take them)."""
+    changes = {}
+    for name in _TEXT_FIELDS:
+        value = getattr(posting, name)
+        if isinstance(value, str) and (clean := without_lone_surrogates(value)) is not value:
+            changes[name] = clean
+    return replace(posting, **changes) if changes else posting
 
 
 def _to_enrichment(doc: Doc, lang: str | None, description_start: int) -> Enrichment:

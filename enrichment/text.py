@@ -12,6 +12,22 @@ _HTML_TAG = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*|/[a-zA-Z][a-zA-Z0-9]*)[^<>]*>|
 # Separates title from description in the document text; a newline keeps tokens apart.
 FIELD_SEPARATOR = "\n"
 
+# A lone UTF-16 surrogate: what a broken JSON escape ("\ud83d" without its pair) decodes to.
+# No UTF-8 encoder takes it, spaCy's string store included.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_lone_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD, one character for one (offsets
+    into it stay right)."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")  # in C: several times faster than searching with the pattern
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub("\ufffd", text)
+    return text
+
 
 def to_plain_text(description: str) -> str:
     """Plain text of a description that may be HTML (block elements become line breaks)."""

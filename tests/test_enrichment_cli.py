@@ -57,6 +57,32 @@ def test_enrich_file_stdin_to_stdout() -> None:
     assert json.loads(result.stdout)["role_family"] == "data-engineer"
 
 
+def test_input_not_in_utf8_names_its_line_and_writes_nothing(tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 (a Latin-1 file): refused naming the line, from a file and from
+    stdin alike (stdin's own decoding passed them on, and spaCy raised a traceback)."""
+    data = b'{"title": "Data Engineer"}\n{"title": "Caf\xe9"}\n'
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_bytes(data)
+    from_file = runner.invoke(app, ["enrich-file", str(source), str(out)])
+    from_stdin = runner.invoke(app, ["enrich-file", "-", "-"], input=data)
+    assert from_file.exit_code == from_stdin.exit_code == 2
+    assert "in.jsonl: line 2: not UTF-8 text (byte 0xe9)" in " ".join(from_file.output.split())
+    assert "stdin: line 2: not UTF-8 text (byte 0xe9)" in " ".join(from_stdin.output.split())
+    assert not out.exists() and "Data Engineer" not in from_stdin.stdout
+
+
+def test_broken_surrogate_escapes_come_out_as_replacement_characters() -> None:
+    """A lone "\\ud83d" escape is valid JSON but no UTF-8 text: the output line, which carries
+    the input's values (unknown keys too), has U+FFFD in its place."""
+    line = ('{"title": "Data Engineer \\ud83d", "description": "Python \\udce9", '
+            '"tags": ["\\ud800"]}')
+    result = runner.invoke(app, ["enrich-file", "-", "-"], input=line + "\n")
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout_bytes.decode("utf-8"))  # strictly: no surrogate escaped
+    assert (row["title"], row["tags"]) == ("Data Engineer \ufffd", ["\ufffd"])
+    assert [s["name"] for s in row["skills"]] == ["Python"]
+
+
 def test_bad_line_names_its_number_and_writes_nothing(tmp_path: Path) -> None:
     source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     source.write_text(json.dumps(POSTINGS[0]) + "\n\n{not json}\n", encoding="utf-8")

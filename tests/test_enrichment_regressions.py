@@ -144,3 +144,22 @@ def test_gazetteer_pick_uses_the_alias_strength() -> None:
     ids = gaz.by_alias["gent"]
     assert gaz.pick(ids, "NL").name == "Gendt"  # no alias given: the country decides
     assert gaz.pick(ids, "NL", alias="gent").name == "Ghent"
+
+
+# --- a lone surrogate (a broken "\ud83d" JSON escape) in any field -------------------------
+
+def test_a_lone_surrogate_in_any_field_is_read_as_a_replacement_character() -> None:
+    """spaCy cannot encode a lone surrogate (it raised UnicodeEncodeError for the whole batch):
+    each one stands for U+FFFD, one character for one, so mentions after it keep their offsets
+    into the text as given."""
+    description = "Python \udce9 and Kubernetes in Gent \ud83d"
+    found = enrich("Data Engineer \ud83d", description, location="Gent \ud800",
+                   company="Acme \udfff")
+    mentions = {s.name: s for s in found.skills}
+    k8s = mentions["Kubernetes"]
+    assert (k8s.field, description[k8s.start:k8s.end]) == ("description", "Kubernetes")
+    assert "Python" in mentions and found.role_family == "data-engineer"
+    assert [loc.city for loc in found.locations] == ["Ghent"]
+    same = enrich("Data Engineer \ufffd", description.replace("\udce9", "\ufffd"))
+    assert [(s.name, s.start, s.end) for s in same.skills] == \
+        [(s.name, s.start, s.end) for s in found.skills]

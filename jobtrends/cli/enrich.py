@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, Annotated, Any, cast
 
 import typer
 from rich.table import Table
@@ -47,7 +48,21 @@ def parse_line(line: str, lineno: int) -> dict[str, Any]:
         if value is not None and not isinstance(value, str):
             raise InputLineError(f"line {lineno}: {key!r} must be a string or null, "
                                  f"not {type(value).__name__}")
-    return row
+    return cast(dict[str, Any], _writable(row))
+
+
+def _writable(value: Any) -> Any:
+    """``value`` (parsed JSON) with lone surrogates, from a broken escape such as "\\ud83d",
+    replaced: the output line carries the input's values, and no UTF-8 writer takes them."""
+    from enrichment.text import without_lone_surrogates
+
+    if isinstance(value, str):
+        return without_lone_surrogates(value)
+    if isinstance(value, list):
+        return [_writable(v) for v in value]
+    if isinstance(value, dict):
+        return {without_lone_surrogates(k): _writable(v) for k, v in value.items()}
+    return value
 
 
 def read_postings(stream: IO[str]) -> list[dict[str, Any]]:
@@ -122,19 +137,21 @@ def register(app: typer.Typer) -> None:
 
         Output lines: the input plus language, skills, seniority, employment_type, locations, remote and role_family; an input value they replace is kept as <key>_raw.
         """  # noqa: E501 - typer rewraps help text; source line breaks would show
+        where = "stdin" if source == "-" else source
         try:
-            if source == "-":
-                rows = read_postings(sys.stdin)
-            else:
-                try:
-                    with open(source, encoding="utf-8") as fh:
-                        rows = read_postings(fh)
-                except OSError as exc:
-                    raise fail(f"cannot read {source}: {exc.strerror}", EXIT_USAGE) from None
-                except UnicodeDecodeError:
-                    raise fail(f"{source}: not UTF-8 text", EXIT_USAGE) from None
+            data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        except OSError as exc:
+            raise fail(f"cannot read {source}: {exc.strerror}", EXIT_USAGE) from None
+        try:
+            # strictly: stdin's own decoding would pass bad bytes on as lone surrogates
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise fail(f"{where}: line {line}: not UTF-8 text (byte {data[exc.start]:#04x})",
+                       EXIT_USAGE) from None
+        try:
+            rows = read_postings(io.StringIO(text))
         except InputLineError as exc:
-            where = "stdin" if source == "-" else source
             raise fail(f"{where}: {exc}", EXIT_USAGE) from None
         try:
             _write_lines(enrich_rows(rows, batch_size), out)
