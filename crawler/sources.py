@@ -14,6 +14,7 @@ Errors name the file, the line of the source's table, the source and the key.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import re
 import tomllib
@@ -126,11 +127,17 @@ def load_sources(path: Path | str = DEFAULT_SOURCES_FILE) -> list[SourceConfig]:
     """Read and validate every source of ``path``; raises :class:`SourceConfigError`."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes().removeprefix(codecs.BOM_UTF8)  # as some Windows editors save
     except FileNotFoundError:
         raise SourceConfigError(path, "file not found (pass --sources FILE)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceConfigError(path, f"cannot read: {exc}") from exc
+    except OSError as exc:
+        raise SourceConfigError(path, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SourceConfigError(path, f"not UTF-8 text (byte {data[exc.start]:#04x}); TOML "
+                                "files are UTF-8", line=line) from None
     return parse_sources(text, path)
 
 

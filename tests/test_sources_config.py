@@ -117,6 +117,19 @@ def test_syntax_error_points_at_the_line(tmp_path: Path) -> None:
         load_sources(path)
 
 
+def test_a_file_not_in_utf8_names_the_line_and_a_bom_is_accepted(tmp_path: Path) -> None:
+    """A Latin-1 file names the line of its first bad byte (it gave the codec's byte offset);
+    a UTF-8 file that a Windows editor began with a byte-order mark loads (it was refused as
+    invalid TOML at line 1)."""
+    path = tmp_path / "s.toml"
+    body = '[[source]]\nname = "acme"\nkind = "greenhouse"\nboard = "acme"  # Café SA\n'
+    path.write_bytes(body.encode("latin-1"))
+    with pytest.raises(SourceConfigError, match=r"s\.toml:4: not UTF-8 text \(byte 0xe9\)"):
+        load_sources(path)
+    path.write_bytes(b"\xef\xbb\xbf" + body.encode("utf-8"))
+    assert [s.name for s in load_sources(path)] == ["acme"]
+
+
 def test_missing_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(SourceConfigError, match="file not found"):
         load_sources(tmp_path / "nope.toml")
