@@ -69,6 +69,11 @@ def test_input_not_in_utf8_names_its_line_and_writes_nothing(tmp_path: Path) -> 
     assert "in.jsonl: line 2: not UTF-8 text (byte 0xe9)" in " ".join(from_file.output.split())
     assert "stdin: line 2: not UTF-8 text (byte 0xe9)" in " ".join(from_stdin.output.split())
     assert not out.exists() and "Data Engineer" not in from_stdin.stdout
+    # a byte-order mark (as some Windows editors begin a UTF-8 file with) is not a bad byte
+    source.write_bytes(b"\xef\xbb\xbf" + data.replace(b"\xe9", b"\xc3\xa9"))
+    assert runner.invoke(app, ["enrich-file", str(source), str(out)]).exit_code == 0
+    assert [json.loads(line)["title"] for line in out.read_text("utf-8").splitlines()] == \
+        ["Data Engineer", "Café"]
 
 
 def test_broken_surrogate_escapes_come_out_as_replacement_characters() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import os
@@ -140,6 +141,7 @@ def register(app: typer.Typer) -> None:
         where = "stdin" if source == "-" else source
         try:
             data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+            data = data.removeprefix(codecs.BOM_UTF8)  # as some Windows editors save
         except OSError as exc:
             raise fail(f"cannot read {source}: {exc.strerror}", EXIT_USAGE) from None
         try:
