@@ -111,7 +111,8 @@ def _write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
 def crawl_command(db_url: str, sources: Path, observed_at: datetime) -> list[str]:
     """``jobtrends crawl`` of every source in ``sources``, observed at ``observed_at``."""
     return [sys.executable, "-c", "from jobtrends.cli import main; main()", "--db", db_url,
-            "crawl", "--sources", str(sources), "--observed-at", observed_at.isoformat()]
+            "crawl", "--sources", str(sources), "--observed-at", observed_at.isoformat(),
+            "--allow-future"]  # a simulated market's weeks may run past today
 
 
 def _crawl_week(db_url: str, sources: Path, observed_at: datetime, log: Path) -> None:

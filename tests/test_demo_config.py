@@ -36,6 +36,7 @@ def test_crawl_command_uses_the_observed_time(tmp_path: Path) -> None:
     cmd = crawl_command("sqlite:///x.db", tmp_path / "s.toml", datetime(2026, 1, 5, 9))
     assert cmd[cmd.index("--observed-at") + 1] == "2026-01-05T09:00:00"
     assert cmd[cmd.index("--db") + 1] == "sqlite:///x.db"
+    assert "--allow-future" in cmd  # --weeks up to 52 from 2026-01-05 run past today
 
 
 def test_generated_sources_file_is_accepted_by_the_crawler() -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
-from mockserver.harness import mockserver, run_cli  # noqa: F401 - fixture
+from mockserver.harness import FAST, mockserver, run_cli  # noqa: F401 - fixture
 from mockserver.server import MockServer
 
 
@@ -98,6 +99,45 @@ def test_crawl_refuses_an_older_observation_before_fetching(mockserver: MockServ
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(CrawlRun)) == 1
     engine.dispose()
+
+
+def test_crawl_refuses_an_observation_in_the_future_unless_allowed(
+        mockserver: MockServer, tmp_path: Path) -> None:  # noqa: F811
+    """A mistyped year (2062 for 2026) stored as an observation time would make every real
+    crawl after it look older, and be refused: such a time is refused before any request.
+    A day's slack covers a local time given without its zone; --allow-future (the demo's
+    simulated weeks) accepts it."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import create_engine, text
+
+    url, sources = one_source(tmp_path, "acme-future", mockserver.url)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    fast = [arg for setting in FAST for arg in ("--set", setting)]
+
+    def crawl(at: datetime, *extra: str) -> subprocess.CompletedProcess[str]:
+        return run_cli("--db", url, "crawl", "--sources", str(sources), "--no-enrich", *fast,
+                       "--observed-at", at.isoformat(timespec="minutes"), *extra,
+                       cwd=tmp_path, env={"COLUMNS": "200"})
+
+    def runs() -> int:
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            count = conn.execute(text("SELECT count(*) FROM crawl_runs")).scalar_one()
+        engine.dispose()
+        return int(count)
+
+    within = crawl(now + timedelta(hours=12))
+    assert within.returncode == 0, within.stdout + within.stderr
+    hits = sum(mockserver.state.hits.values())
+    refused = crawl(now + timedelta(days=3))
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    message = " ".join(refused.stderr.split())
+    assert "is in the future" in message and "--allow-future" in message
+    assert sum(mockserver.state.hits.values()) == hits and runs() == 1
+    allowed = crawl(now + timedelta(days=3), "--allow-future")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    assert runs() == 2
 
 
 def test_crawl_refuses_a_retired_source_before_fetching(mockserver: MockServer,  # noqa: F811

@@ -5,7 +5,7 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sized
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,6 +34,10 @@ from jobtrends.cli.common import (
     parse_observed_at,
 )
 from jobtrends.cli.db import database_errors, require_current_schema
+
+# how far ahead of the clock --observed-at may be without --allow-future: a local time given
+# without its zone, as far east as UTC+14
+FUTURE_TOLERANCE = timedelta(days=1)
 
 SourcesOption = Annotated[
     Path,
@@ -103,6 +107,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
         no_enrich: Annotated[bool, typer.Option("--no-enrich", help="Store postings "
                                                 "unenriched.")] = False,
+        allow_future: Annotated[bool, typer.Option(
+            "--allow-future", help="Accept an --observed-at more than a day ahead of the "
+            "clock (a simulated market's weeks).")] = False,
     ) -> None:
         """Crawl sources, enrich and store their postings, then reconcile lifecycles.
 
@@ -111,7 +118,8 @@ def register(app: typer.Typer) -> None:
 
         Exits with 4 when some source did not crawl completely (its postings stay open), and
         with 2, before fetching anything, when --observed-at is older than a stored crawl of a
-        chosen source, or a chosen source was retired (`jobtrends sources retire`).
+        chosen source or more than a day ahead of the clock, or a chosen source was retired
+        (`jobtrends sources retire`).
         """
         from sqlalchemy.orm import Session
 
@@ -130,6 +138,12 @@ def register(app: typer.Typer) -> None:
         if not chosen:
             raise fail(f"{sources_file}: no enabled source to crawl", EXIT_USAGE)
         observed = parse_observed_at(observed_at) or utcnow()
+        if observed > utcnow() + FUTURE_TOLERANCE and not allow_future:
+            # stored, it would make every real crawl after it look older, and be refused
+            raise fail(f"--observed-at {observed:%Y-%m-%d %H:%M} UTC is in the future (now "
+                       f"{utcnow():%Y-%m-%d %H:%M} UTC): every later crawl of these sources "
+                       "would be refused as older; pass --allow-future for simulated weeks",
+                       EXIT_USAGE)
         overrides = {"LOG_LEVEL": "WARNING", **_settings_pairs(settings)}
         if no_enrich:
             overrides["JOBTRENDS_ENRICH"] = False
