@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from storage.lifecycle import EMPTY_LISTING
 from storage.models import (
     POSTING_OPEN,
     RUN_COMPLETE,
@@ -49,6 +50,12 @@ class SourceHealth:
         if self.last_status == RUN_COMPLETE or not self.last_detail:
             return None
         return self.last_detail.removeprefix(f"{RUN_INCOMPLETE}: ")
+
+    @property
+    def listed_nothing(self) -> bool:
+        """The latest crawl finished cleanly but listed nothing while postings were open: an
+        emptied board, or a broken page (``reconcile --accept-empty`` tells them apart)."""
+        return self.last_status == RUN_INCOMPLETE and EMPTY_LISTING in (self.last_detail or "")
 
     def stale(self, as_of: datetime, max_age: timedelta) -> bool:
         """Not retired, and no complete crawl in the last ``max_age`` (or ever)."""

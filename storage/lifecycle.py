@@ -7,7 +7,8 @@ twice changes nothing. The rules are in ``docs/lifecycle.md``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from fractions import Fraction
 from typing import Any, cast
@@ -89,6 +90,10 @@ def clean_finish(
     )
 
 
+# why a clean crawl that listed nothing while postings were open is incomplete (in its detail)
+EMPTY_LISTING = "an empty listing is never trusted on its own"
+
+
 def sees_too_few(postings_seen: int, open_before: int, min_seen_share: float) -> bool:
     """The seen-share rule fails: under ``min_seen_share`` of ``open_before`` (exact fraction)."""
     return open_before > 0 and postings_seen < Fraction(str(min_seen_share)) * open_before
@@ -136,10 +141,7 @@ def judge_run(
         elif problems:
             problems.append(f"{clause} (under {float(min_seen_share):.0%})")
         elif postings_seen == 0:
-            problems.append(
-                f"{clause} (under {float(min_seen_share):.0%}): an empty listing is never "
-                "trusted on its own"
-            )
+            problems.append(f"{clause} (under {float(min_seen_share):.0%}): {EMPTY_LISTING}")
         else:
             problems.append(
                 f"{clause} (under {float(min_seen_share):.0%}): suspect drop, the next clean "
@@ -152,8 +154,17 @@ def judge_run(
     return True, "complete: " + "; ".join(facts)
 
 
+class UnknownSourceError(ValueError):
+    """``accept_empty`` names a source that is not stored."""
+
+
 def reconcile(
-    session: Session, *, k: int = 2, max_error_rate: float = 0.10, min_seen_share: float = 0.5
+    session: Session,
+    *,
+    k: int = 2,
+    max_error_rate: float = 0.10,
+    min_seen_share: float = 0.5,
+    accept_empty: Collection[str] = (),
 ) -> ReconcileReport:
     """Apply close signals and judge every finished, unreconciled crawl run, oldest first.
 
@@ -164,7 +175,9 @@ def reconcile(
     under ``min_seen_share`` of what was open before the suspect run, the drop is confirmed and
     the suspect run is re-judged complete (its misses counted at its own time) before the
     confirming run is applied. Incomplete runs after a source's latest complete run are
-    re-judged with the parameters given, so ``min_seen_share=0`` accepts an emptied board.
+    re-judged with the parameters given, so ``min_seen_share=0`` accepts an emptied board;
+    ``accept_empty`` names the sources whose runs are judged so, the postings they missed
+    closing at once (a board the operator knows emptied); the others keep the parameters.
     Canonical postings are linked again around the postings the runs wrote and the linked
     postings this reconcile closed (a close can end the overlap in time that linked them).
     Writes through the session without committing; idempotent.
@@ -183,7 +196,7 @@ def reconcile(
     lock_every_source(conn)
     now = utcnow()
     report = ReconcileReport()
-    params = _Params(k, max_error_rate, min_seen_share)
+    params = _Params(k, max_error_rate, min_seen_share, _stored(conn, accept_empty))
     abandoned = _abandon_overtaken_runs(conn, now, report)
     _rejudge_trailing_runs(conn, params, report)
 
@@ -201,6 +214,7 @@ def reconcile(
         open_before = run.open_before
         if open_before is None or _reconciled_since_start(conn, run):
             open_before = _open_before(conn, run)
+        run_params = params.for_source(run.source)
         complete, detail = judge_run(
             finish_reason=run.finish_reason,
             pages_fetched=run.pages_fetched,
@@ -208,11 +222,11 @@ def reconcile(
             postings_seen=run.postings_seen,
             open_before=open_before,
             max_error_rate=max_error_rate,
-            min_seen_share=min_seen_share,
+            min_seen_share=run_params.min_seen_share,
         )
-        if _informative(run, open_before, params):
+        if _informative(run, open_before, run_params):
             complete, detail = _settle_suspect(
-                conn, run, open_before, params, report, complete=complete, detail=detail
+                conn, run, open_before, run_params, report, complete=complete, detail=detail
             )
         status = models.RUN_COMPLETE if complete else models.RUN_INCOMPLETE
         conn.execute(
@@ -223,7 +237,9 @@ def reconcile(
         report.verdicts.append(RunVerdict(run.id, run.source, run.observed_at, status, detail))
         if complete:
             report.runs_complete += 1
-            _count_misses_and_close(conn, run.id, run.source_id, run.observed_at, k, report)
+            _count_misses_and_close(
+                conn, run.id, run.source_id, run.observed_at, run_params.k, report
+            )
         else:
             report.runs_incomplete += 1
         if not run.can_relist:
@@ -251,6 +267,29 @@ class _Params:
     k: int
     max_error_rate: float
     min_seen_share: float
+    # names of sources whose board the operator says emptied: their runs are judged with a
+    # seen share of 0, and the postings they missed close at once (k = 1): the operator's word
+    # stands for the confirmation the further misses would give
+    accept_empty: frozenset[str] = frozenset()
+
+    def for_source(self, name: str) -> _Params:
+        """The parameters the runs of source ``name`` are judged and applied with."""
+        return replace(self, min_seen_share=0.0, k=1) if name in self.accept_empty else self
+
+
+def _stored(conn: Connection, names: Collection[str]) -> frozenset[str]:
+    """``names``, each a stored source; raises :class:`UnknownSourceError` otherwise."""
+    wanted = frozenset(names)
+    if not wanted:
+        return wanted
+    known = set(conn.execute(select(sources.c.name).where(sources.c.name.in_(wanted))).scalars())
+    if unknown := sorted(wanted - known):
+        stored = conn.execute(select(sources.c.name).order_by(sources.c.name)).scalars().all()
+        listed = ", ".join(repr(n) for n in stored[:20]) or "none yet"
+        raise UnknownSourceError(
+            f"no stored source named {', '.join(map(repr, unknown))} (stored sources: {listed})"
+        )
+    return wanted
 
 
 _RUN_COLUMNS = (
@@ -414,6 +453,7 @@ def _rejudge_trailing_runs(conn: Connection, params: _Params, report: ReconcileR
         .order_by(runs.c.observed_at, runs.c.id)
     ).all()
     for row in rows:
+        row_params = params.for_source(row.source)
         complete, detail = judge_run(
             finish_reason=row.finish_reason,
             pages_fetched=row.pages_fetched,
@@ -421,15 +461,18 @@ def _rejudge_trailing_runs(conn: Connection, params: _Params, report: ReconcileR
             postings_seen=row.postings_seen,
             open_before=row.open_before or 0,
             max_error_rate=params.max_error_rate,
-            min_seen_share=params.min_seen_share,
+            min_seen_share=row_params.min_seen_share,
         )
         if not complete:
             continue
-        detail = (
-            f"{detail} (re-judged with min_seen_share={params.min_seen_share:g}, "
-            f"max_error_rate={params.max_error_rate:g})"
-        )
-        _promote_to_complete(conn, row, row.source, detail, row.id, params, report)
+        if row.source in params.accept_empty:
+            detail = f"{detail} (re-judged: its board accepted as emptied, by --accept-empty)"
+        else:
+            detail = (
+                f"{detail} (re-judged with min_seen_share={params.min_seen_share:g}, "
+                f"max_error_rate={params.max_error_rate:g})"
+            )
+        _promote_to_complete(conn, row, row.source, detail, row.id, row_params, report)
         report.runs_rejudged += 1
 
 

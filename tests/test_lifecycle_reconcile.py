@@ -509,6 +509,46 @@ def test_an_emptied_board_closes_when_the_operator_accepts_empty_crawls(
     assert run(engine) == ReconcileReport()
 
 
+def test_an_emptied_board_accepted_by_name_closes_while_other_sources_keep_their_verdicts(
+    engine: Engine, db_url: str
+) -> None:
+    """--min-seen-share 0 would accept every source's empty crawls, a broken page's too:
+    --accept-empty NAME accepts those of the board the operator knows emptied, and only them."""
+    from typer.testing import CliRunner
+
+    from jobtrends.cli import app
+
+    for source in ("emptied", "broken"):
+        crawl(engine, week(0), ["a", "b"], source=source)
+        crawl(engine, week(1), [], source=source)
+        crawl(engine, week(2), [], source=source)
+    unknown = CliRunner().invoke(app, ["--db", db_url, "reconcile", "--accept-empty", "nosuch"])
+    assert unknown.exit_code == 2
+    assert "no stored source named 'nosuch' (stored sources: 'broken', 'emptied')" in " ".join(
+        unknown.output.split())
+    result = CliRunner().invoke(app, ["--db", db_url, "reconcile", "--accept-empty", "emptied"])
+    assert result.exit_code == 0, result.output
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(models.Source.name, models.Posting.source_job_id, models.Posting.status,
+                   models.Posting.closed_at)
+            .join(models.Source, models.Source.id == models.Posting.source_id)
+        ).all()
+        verdicts = conn.execute(
+            select(models.Source.name, models.CrawlRun.status, models.CrawlRun.status_detail)
+            .join(models.Source, models.Source.id == models.CrawlRun.source_id)
+            .order_by(models.CrawlRun.observed_at, models.CrawlRun.id)
+        ).all()
+    assert sorted((n, j, st, at) for n, j, st, at in rows) == [
+        ("broken", "a", "open", None), ("broken", "b", "open", None),
+        ("emptied", "a", "closed", week(1)), ("emptied", "b", "closed", week(1)),
+    ]  # fmt: skip
+    assert [st for n, st, _ in verdicts if n == "emptied"] == ["complete"] * 3
+    assert [st for n, st, _ in verdicts if n == "broken"] == ["complete"] + ["incomplete"] * 2
+    assert "re-judged: its board accepted as emptied" in verdicts[2][2]
+    assert run(engine) == ReconcileReport()  # and the defaults change nothing after it
+
+
 def test_looser_parameters_never_rejudge_runs_before_a_complete_one(engine: Engine) -> None:
     crawl(engine, week(0), FIVE)
     crawl(engine, week(1), ["a"])  # a glitch, refuted by week 2

@@ -118,6 +118,28 @@ def test_status_lists_sources_and_exits_4_naming_those_that_need_attention(
                            "flagging it.")
 
 
+def test_status_says_how_to_accept_a_board_that_listed_nothing(migrated_engine: Engine) -> None:
+    """A clean crawl that listed nothing while postings were open is never trusted on its own:
+    the status names such sources and the command that accepts an emptied board, and after it
+    (the board's postings closed) the source is fine again."""
+    crawl(migrated_engine, "emptied", T0, ["e1", "e2"])
+    crawl(migrated_engine, "emptied", T0 + WEEK, [])
+    crawl(migrated_engine, "broken", T0, ["b1"])
+    crawl(migrated_engine, "broken", T0 + WEEK, [], finish="listing_failed")
+    health = by_name(migrated_engine)
+    assert health["emptied"].listed_nothing and not health["broken"].listed_nothing
+    code, output = invoke(migrated_engine, "--as-of", "2026-03-10")
+    assert code == 4, output
+    assert "The latest crawl of emptied listed nothing." in output  # not broken: it failed
+    assert "`jobtrends reconcile --accept-empty NAME` closes its postings" in output
+    url = migrated_engine.url.render_as_string(hide_password=False)
+    accepted = runner.invoke(app, ["--db", url, "reconcile", "--accept-empty", "emptied"])
+    assert accepted.exit_code == 0, accepted.output
+    crawl(migrated_engine, "emptied", T0 + 2 * WEEK, [])  # nothing open now: complete
+    code, output = invoke(migrated_engine, "--as-of", "2026-03-17")
+    assert "emptied:" not in output and "listed nothing" not in output, output
+
+
 def test_status_exits_0_when_every_source_is_tracked(migrated_engine: Engine) -> None:
     crawl(migrated_engine, "steady", T0, ["s1"])
     code, output = invoke(migrated_engine, "--as-of", "2026-03-05")

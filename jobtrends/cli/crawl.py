@@ -296,9 +296,12 @@ def register(app: typer.Typer) -> None:
         max_age = timedelta(days=stale_after)
         flagged: list[str] = []  # "name: problem (why the latest crawl was incomplete)"
         stale = False  # some source has no recent complete crawl: it may no longer be crawled
+        emptied: list[str] = []  # sources whose latest crawl listed nothing
         for src in sources:
             problem = src.problem(now, max_age)
             stale = stale or src.stale(now, max_age)
+            if problem and src.listed_nothing:
+                emptied.append(src.name)
             if problem:
                 why = src.why_incomplete
                 flagged.append(f"{src.name}: {problem}" + (f" ({why})" if why else ""))
@@ -316,6 +319,12 @@ def register(app: typer.Typer) -> None:
                           highlight=False)
             for line in flagged:  # one line each, unwrapped: for the mail of a cron job
                 console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+            if emptied:
+                console.print(f"The latest crawl of {', '.join(emptied)} listed nothing. An "
+                              "empty listing is never trusted on its own (a broken page looks "
+                              "the same): if a board really has no open roles left, "
+                              "`jobtrends reconcile --accept-empty NAME` closes its postings.",
+                              highlight=False, markup=False, soft_wrap=True)
             if stale:
                 console.print("A source that is no longer crawled keeps its postings open: "
                               "`jobtrends sources retire NAME` right-censors them and stops "

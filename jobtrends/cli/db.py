@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from jobtrends.cli.common import EXIT_DATABASE, AppState, console, fail
+from jobtrends.cli.common import EXIT_DATABASE, EXIT_USAGE, AppState, console, fail
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -140,20 +140,41 @@ def register(app: typer.Typer) -> None:
                 help="A crawl must see this share of the postings open before it to be complete.",
             ),
         ] = 0.5,
+        accept_empty: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--accept-empty",
+                metavar="NAME",
+                help="A source whose board really emptied (repeatable): its clean crawls "
+                "since its last complete one are accepted whatever they saw, and the postings "
+                "they missed close at the first of them.",
+            ),
+        ] = None,
     ) -> None:
-        """Judge finished crawls, close postings they no longer list, link duplicate roles."""
+        """Judge finished crawls, close postings they no longer list, link duplicate roles.
+
+        An empty listing is never trusted on its own (a broken page looks the same): a source
+        whose board really has no open roles left is accepted with --accept-empty NAME.
+        """
         from sqlalchemy.orm import Session
 
-        from storage.lifecycle import reconcile
+        from storage.lifecycle import UnknownSourceError, reconcile
 
         state: AppState = ctx.obj
         with database_errors(state):
             engine = state.engine()
             require_current_schema(engine, state)
             with Session(engine) as session, session.begin():
-                report = reconcile(
-                    session, k=k, max_error_rate=max_error_rate, min_seen_share=min_seen_share
-                )
+                try:
+                    report = reconcile(
+                        session,
+                        k=k,
+                        max_error_rate=max_error_rate,
+                        min_seen_share=min_seen_share,
+                        accept_empty=accept_empty or (),
+                    )
+                except UnknownSourceError as exc:
+                    raise fail(str(exc), EXIT_USAGE) from None
         if report.verdicts:
             table = Table("run", "source", "observed at", "status", "why", title="crawl runs")
             for v in report.verdicts:
