@@ -90,6 +90,14 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def revision_id(revision: str) -> str:
+    """The full id of ``revision``, which may be given by a unique prefix (``0005``)."""
+    script = ScriptDirectory.from_config(alembic_config()).get_revision(revision)
+    if script is None:
+        raise ValueError(f"no revision {revision!r}")
+    return script.revision
+
+
 def head_revision() -> str | None:
     """The newest revision shipped with this version of jobtrends."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()

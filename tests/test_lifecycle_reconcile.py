@@ -528,6 +528,7 @@ def test_an_emptied_board_accepted_by_name_closes_while_other_sources_keep_their
         unknown.output.split())
     result = CliRunner().invoke(app, ["--db", db_url, "reconcile", "--accept-empty", "emptied"])
     assert result.exit_code == 0, result.output
+    assert "(2 earlier run(s) re-judged complete)" in " ".join(result.output.split())
     with engine.connect() as conn:
         rows = conn.execute(
             select(models.Source.name, models.Posting.source_job_id, models.Posting.status,

@@ -42,6 +42,13 @@ def test_upgrade_then_current(db_url: str) -> None:
     assert f"at revision {head}" in result.output
     result = invoke(db_url, "db", "current")
     assert result.exit_code == 0 and f"{head} (up to date)" in result.output
+    # an older target (a deploy script's pinned revision, by its prefix) changes nothing, and
+    # says so instead of reporting the newer revision as if it had been asked for
+    result = invoke(db_url, "db", "upgrade", "--revision", "0005")
+    assert result.exit_code == 0, result.output
+    assert f"at revision {head}, past 0005: `db upgrade` never downgrades" in " ".join(
+        result.output.split())
+    assert "past" not in invoke(db_url, "db", "upgrade", "--revision", str(head)).output
 
 
 def test_reconcile_prints_a_summary(db_url: str) -> None:

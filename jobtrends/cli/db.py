@@ -86,8 +86,10 @@ def register(app: typer.Typer) -> None:
         state: AppState = ctx.obj
         with database_errors(state):
             reached = schema.upgrade(state.engine(), revision)
-        console.print(f"database {shown_url(state.url)} at revision {reached}", highlight=False,
-                      markup=False)
+        past = "" if revision == "head" or reached == schema.revision_id(revision) else (
+            f", past {revision}: `db upgrade` never downgrades")
+        console.print(f"database {shown_url(state.url)} at revision {reached}{past}",
+                      highlight=False, markup=False)
 
     @db_app.command("current")
     def current(ctx: typer.Context) -> None:
@@ -181,8 +183,15 @@ def register(app: typer.Typer) -> None:
                 table.add_row(str(v.run_id), escape(v.source), v.observed_at.isoformat(sep=" "),
                               v.status, escape(v.detail))  # fmt: skip
             console.print(table)
+        earlier = ", ".join(
+            f"{count} {what}" for count, what in (
+                (report.runs_rejudged, "earlier run(s) re-judged complete"),
+                (report.runs_confirmed, "suspect drop(s) confirmed"),
+            ) if count
+        )
         console.print(
-            f"runs: {report.runs_complete} complete, {report.runs_incomplete} incomplete; "
+            f"runs: {report.runs_complete} complete, {report.runs_incomplete} incomplete"
+            f"{f' ({earlier})' if earlier else ''}; "
             f"closed: {report.postings_closed} ({report.closed_unseen} unseen, "
             f"{report.closed_by_signal} by signal, {report.closed_expired} expired); "
             f"reopened: {report.reopened}; misses counted: {report.postings_missed}; "
