@@ -153,8 +153,10 @@ def crawl_sources(
 def _read_run(crawler: Crawler, outcome: SourceOutcome) -> None:
     """Fill ``outcome``'s crawl run (id, and whether another process records it: a spider
     that closed without recording its run; one that never closed left it unfinished)."""
-    pipeline = crawler.get_item_pipeline(StoragePipeline) if hasattr(
-        crawler, "get_item_pipeline") else None
+    try:
+        pipeline = crawler.get_item_pipeline(StoragePipeline)
+    except RuntimeError:  # the crawl failed before its engine (and the pipeline) was made
+        pipeline = None
     recorder = getattr(pipeline, "recorder", None)
     outcome.run_id = getattr(recorder, "run_id", None)
     outcome.handed_off = recorder is not None and outcome.run_id is not None and (

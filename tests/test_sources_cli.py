@@ -140,6 +140,41 @@ def test_crawl_refuses_an_observation_in_the_future_unless_allowed(
     assert runs() == 2
 
 
+@pytest.mark.parametrize(("setting", "message"), [
+    ("FOO", "--set 'FOO': expected KEY=VALUE"),
+    ("JOBTRENDS_STORE_BATCH=abc", "JOBTRENDS_STORE_BATCH is a number (default 1000)"),
+    ("DOWNLOAD_DELAY=2s", "DOWNLOAD_DELAY is a number"),
+    ("ROBOTSTXT_OBEY=maybe", "ROBOTSTXT_OBEY is true or false (1 or 0)"),
+])
+def test_a_setting_value_its_setting_cannot_take_exits_2_before_crawling(
+        tmp_path: Path, setting: str, message: str) -> None:
+    """Checked against the setting's default (the project's, else Scrapy's): the value that
+    failed every source's crawl with a traceback is refused up front."""
+    from typer.testing import CliRunner
+
+    from jobtrends.cli import app
+
+    url, sources = one_source(tmp_path, "acme-set", "http://127.0.0.1:9")
+    result = CliRunner().invoke(app, ["--db", url, "crawl", "--sources", str(sources),
+                                      "--set", setting])
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+
+
+def test_a_crawl_that_fails_before_it_starts_is_reported_cleanly(
+        mockserver: MockServer, tmp_path: Path) -> None:  # noqa: F811
+    """A value that passes the check but that Scrapy refuses while building the crawl (an
+    integer setting given 1.5): the source is reported failed (exit 4), without the asyncio
+    "Task exception was never retrieved" its missing pipeline raised at the end."""
+    url, sources = one_source(tmp_path, "acme-early", mockserver.url)
+    result = run_cli("--db", url, "crawl", "--sources", str(sources), "--no-enrich",
+                     "--set", "JOBTRENDS_STORE_BATCH=1.5", cwd=tmp_path,
+                     env={"COLUMNS": "200"})
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "✗ acme-early: 0 postings scraped (ValueError" in result.stdout
+    assert "never retrieved" not in result.stderr and "get_item_pipeline" not in result.stderr
+
+
 def test_crawl_refuses_a_retired_source_before_fetching(mockserver: MockServer,  # noqa: F811
                                                        tmp_path: Path) -> None:
     from datetime import datetime

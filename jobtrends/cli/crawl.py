@@ -53,15 +53,36 @@ def _load(path: Path) -> list[SourceConfig]:
         raise fail(str(exc), EXIT_USAGE) from None
 
 
+# the strings Scrapy's Settings.getbool takes
+_BOOLEAN_TEXT = frozenset({"0", "1", "True", "False", "true", "false"})
+
+
 def _settings_pairs(pairs: list[str] | None) -> dict[str, Any]:
-    """``-s KEY=VALUE`` Scrapy settings, as ``scrapy crawl -s`` takes them."""
+    """``-s KEY=VALUE`` Scrapy settings, as ``scrapy crawl -s`` takes them. A value that a
+    boolean or numeric setting (by its default, the project's or Scrapy's) cannot take is
+    refused here, instead of failing each source's crawl with a traceback."""
+    from scrapy.settings import default_settings
+
+    from crawler import settings as project_settings
+
     found: dict[str, Any] = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
+        key = key.strip()
+        if not sep or not key:
             raise fail(f"--set {pair!r}: expected KEY=VALUE, e.g. --set DOWNLOAD_DELAY=2",
                        EXIT_USAGE)
-        found[key.strip()] = value
+        default = getattr(project_settings, key, getattr(default_settings, key, None))
+        if isinstance(default, bool):
+            if value.strip() not in _BOOLEAN_TEXT:
+                raise fail(f"--set {pair!r}: {key} is true or false (1 or 0)", EXIT_USAGE)
+        elif isinstance(default, int | float):
+            try:
+                float(value)
+            except ValueError:
+                raise fail(f"--set {pair!r}: {key} is a number (default {default})",
+                           EXIT_USAGE) from None
+        found[key] = value
     return found
 
 
