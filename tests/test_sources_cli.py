@@ -175,6 +175,39 @@ def test_a_crawl_that_fails_before_it_starts_is_reported_cleanly(
     assert "never retrieved" not in result.stderr and "get_item_pipeline" not in result.stderr
 
 
+def test_an_unreachable_source_is_logged_in_lines_not_tracebacks(tmp_path: Path) -> None:
+    """Scrapy's robots.txt middleware logged each failed robots.txt download with its chained
+    traceback (about 75 lines; an offline crawl of 14 sources wrote 1,000 lines to stderr):
+    the lines that name the error stay, the tracebacks go."""
+    url, sources = one_source(tmp_path, "acme-refused", "http://127.0.0.1:9")
+    fast = [arg for setting in FAST for arg in ("--set", setting)]
+    result = run_cli("--db", url, "crawl", "--sources", str(sources), "--no-enrich", *fast,
+                     cwd=tmp_path, env={"COLUMNS": "200"})
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "[scrapy.downloadermiddlewares.robotstxt] ERROR: Error downloading" in result.stderr
+    assert "source acme-refused: listing http://127.0.0.1:9/" in result.stderr
+    assert "Connection refused" in result.stderr
+
+
+def test_only_network_errors_lose_their_traceback() -> None:
+    import logging
+    import sys
+
+    from crawler.spiders.base import NetworkErrorsOnOneLine
+
+    def record(error: BaseException) -> logging.LogRecord:
+        try:
+            raise error
+        except BaseException:  # noqa: BLE001 - any, to capture its exc_info
+            info = sys.exc_info()
+        return logging.LogRecord("scrapy", logging.ERROR, __file__, 1, "msg", None, info)
+
+    network, bug = record(ConnectionRefusedError("refused")), record(KeyError("bug"))
+    assert NetworkErrorsOnOneLine().filter(network) and network.exc_info is None
+    assert NetworkErrorsOnOneLine().filter(bug) and bug.exc_info is not None
+
+
 def test_crawl_refuses_a_retired_source_before_fetching(mockserver: MockServer,  # noqa: F811
                                                        tmp_path: Path) -> None:
     from datetime import datetime
