@@ -6,8 +6,8 @@ bad line leaves the database as it was. Errors name the file, the line and the v
 
 from __future__ import annotations
 
-import codecs
 import csv
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jobtrends.textfile import NotUTF8Error, decode_utf8
 from storage.companies import normalize_company_name
 from storage.models import Company, TalentPool
 
@@ -63,47 +64,34 @@ class TalentPoolRow:
 def _rows(path: Path, required: tuple[str, ...],
           optional: tuple[str, ...] = ()) -> Iterator[tuple[int, dict[str, str]]]:
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
+        text = decode_utf8(path.read_bytes())
     except OSError as exc:
         raise CSVImportError(f"{path}: cannot read: {exc.strerror}") from None
-    with handle:
-        reader = csv.DictReader(handle)
-        try:
-            header = [h.strip() for h in reader.fieldnames or []]
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise _unreadable(path, 1, exc) from None
-        missing = [c for c in required if c not in header]
-        if missing:
-            raise CSVImportError(
-                f"{path}:1: missing column(s) {', '.join(missing)}; the header must be "
-                f"{','.join(required + optional)}"
-            )
-        reader.fieldnames = header
-        try:
-            for record in reader:
-                if None in record:
-                    raise CSVImportError(
-                        f"{path}:{reader.line_num}: more fields than the header's {len(header)}")
-                values = {k: (v or "").strip() for k, v in record.items()}
-                if any(values.values()):
-                    yield reader.line_num, values
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise _unreadable(path, reader.line_num, exc) from None
-
-
-def _unreadable(path: Path, line: int, exc: csv.Error | UnicodeDecodeError) -> CSVImportError:
-    if isinstance(exc, UnicodeDecodeError):
-        # the reader decodes ahead of the line it parses: find the byte's line in the file
-        data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as first:
-            line, byte = data.count(b"\n", 0, first.start) + 1, data[first.start]
-        else:  # pragma: no cover - the file changed since it was read
-            byte = exc.object[exc.start]
-        return CSVImportError(f"{path}:{line}: not UTF-8 text (byte {byte:#04x}); save the file "
-                              "as UTF-8")
-    return CSVImportError(f"{path}:{line}: not valid CSV: {exc}")
+    except NotUTF8Error as exc:
+        raise CSVImportError(f"{path}:{exc.line}: not UTF-8 text (byte {exc.byte:#04x}); save "
+                             "the file as UTF-8") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise CSVImportError(f"{path}:1: not valid CSV: {exc}") from None
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise CSVImportError(
+            f"{path}:1: missing column(s) {', '.join(missing)}; the header must be "
+            f"{','.join(required + optional)}"
+        )
+    reader.fieldnames = header
+    try:
+        for record in reader:
+            if None in record:
+                raise CSVImportError(
+                    f"{path}:{reader.line_num}: more fields than the header's {len(header)}")
+            values = {k: (v or "").strip() for k, v in record.items()}
+            if any(values.values()):
+                yield reader.line_num, values
+    except csv.Error as exc:
+        raise CSVImportError(f"{path}:{reader.line_num}: not valid CSV: {exc}") from None
 
 
 def _country(path: Path, line: int, value: str, *, required: bool) -> str | None:

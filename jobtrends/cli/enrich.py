@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import io
 import json
 import os
@@ -16,6 +15,7 @@ import typer
 from rich.table import Table
 
 from jobtrends.cli.common import EXIT_FAILURE, EXIT_USAGE, AppState, console, fail
+from jobtrends.textfile import NotUTF8Error, decode_utf8
 
 STRING_FIELDS = ("description", "location", "employment_type", "seniority", "language",
                  "company", "country")
@@ -140,20 +140,14 @@ def register(app: typer.Typer) -> None:
         """  # noqa: E501 - typer rewraps help text; source line breaks would show
         where = "stdin" if source == "-" else source
         try:
-            data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
-            data = data.removeprefix(codecs.BOM_UTF8)  # as some Windows editors save
+            # bytes, decoded strictly: stdin's own decoding passes bad bytes on as lone
+            # surrogates
+            text = decode_utf8(sys.stdin.buffer.read() if source == "-"
+                               else Path(source).read_bytes())
+            rows = read_postings(io.StringIO(text))
         except OSError as exc:
             raise fail(f"cannot read {source}: {exc.strerror}", EXIT_USAGE) from None
-        try:
-            # strictly: stdin's own decoding would pass bad bytes on as lone surrogates
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            raise fail(f"{where}: line {line}: not UTF-8 text (byte {data[exc.start]:#04x})",
-                       EXIT_USAGE) from None
-        try:
-            rows = read_postings(io.StringIO(text))
-        except InputLineError as exc:
+        except (NotUTF8Error, InputLineError) as exc:
             raise fail(f"{where}: {exc}", EXIT_USAGE) from None
         try:
             _write_lines(enrich_rows(rows, batch_size), out)
