@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from storage import models
 from storage.dedup import link_canonical_postings, linked_among, lock_every_source
 from storage.ingest import utcnow
+from storage.retire import no_stored_source
 
 postings = cast(Table, models.Posting.__table__)
 runs = cast(Table, models.CrawlRun.__table__)
@@ -284,11 +285,7 @@ def _stored(conn: Connection, names: Collection[str]) -> frozenset[str]:
         return wanted
     known = set(conn.execute(select(sources.c.name).where(sources.c.name.in_(wanted))).scalars())
     if unknown := sorted(wanted - known):
-        stored = conn.execute(select(sources.c.name).order_by(sources.c.name)).scalars().all()
-        listed = ", ".join(repr(n) for n in stored[:20]) or "none yet"
-        raise UnknownSourceError(
-            f"no stored source named {', '.join(map(repr, unknown))} (stored sources: {listed})"
-        )
+        raise UnknownSourceError(no_stored_source(conn, unknown))
     return wanted
 
 

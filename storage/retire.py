@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.orm import Session
 
 from storage import models
@@ -74,10 +74,16 @@ def _source(session: Session, name: str) -> Source:
     lock_every_source(session.connection())
     source = session.execute(select(Source).where(Source.name == name)).scalar_one_or_none()
     if source is None:
-        known = session.execute(select(Source.name).order_by(Source.name)).scalars().all()
-        listed = ", ".join(repr(n) for n in known[:20]) or "none yet"
-        raise RetireError(f"no stored source named {name!r} (stored sources: {listed})")
+        raise RetireError(no_stored_source(session.connection(), [name]))
     return source
+
+
+def no_stored_source(conn: Connection, names: Sequence[str]) -> str:
+    """The message for ``names``, none of them a stored source: it lists the stored ones (the
+    first 20), to pick from."""
+    known = conn.execute(select(Source.name).order_by(Source.name)).scalars().all()
+    listed = ", ".join(repr(n) for n in known[:20]) or "none yet"
+    return f"no stored source named {', '.join(map(repr, names))} (stored sources: {listed})"
 
 
 def _last_complete_at(session: Session, source_id: int) -> datetime | None:
