@@ -158,11 +158,12 @@ def register(app: typer.Typer) -> None:
             raise fail(str(exc), EXIT_USAGE) from None
         if not chosen:
             raise fail(f"{sources_file}: no enabled source to crawl", EXIT_USAGE)
-        observed = parse_observed_at(observed_at) or utcnow()
-        if observed > utcnow() + FUTURE_TOLERANCE and not allow_future:
+        now = utcnow()
+        observed = parse_observed_at(observed_at) or now
+        if observed > now + FUTURE_TOLERANCE and not allow_future:
             # stored, it would make every real crawl after it look older, and be refused
             raise fail(f"--observed-at {observed:%Y-%m-%d %H:%M} UTC is in the future (now "
-                       f"{utcnow():%Y-%m-%d %H:%M} UTC): every later crawl of these sources "
+                       f"{now:%Y-%m-%d %H:%M} UTC): every later crawl of these sources "
                        "would be refused as older; pass --allow-future for simulated weeks",
                        EXIT_USAGE)
         overrides = {"LOG_LEVEL": "WARNING", **_settings_pairs(settings)}
@@ -321,11 +322,11 @@ def register(app: typer.Typer) -> None:
         for src in sources:
             problem = src.problem(now, max_age)
             stale = stale or src.stale(now, max_age)
-            if problem and src.listed_nothing:
-                emptied.append(src.name)
             if problem:
                 why = src.why_incomplete
                 flagged.append(f"{src.name}: {problem}" + (f" ({why})" if why else ""))
+                if src.listed_nothing:
+                    emptied.append(src.name)
             table.add_row(
                 escape(src.name), str(src.runs), _day(src.last_observed_at),
                 _day(src.last_complete_at), str(src.open_postings),
