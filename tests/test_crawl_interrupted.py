@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mockserver.harness import FAST, JOBTRENDS, _env, mockserver, run_cli  # noqa: F401 - fixture
+from mockserver.harness import (  # noqa: F401 - fixture
+    FAST,
+    JOBTRENDS,
+    _env,
+    mockserver,
+    run_cli,
+    table_rows,
+)
 from mockserver.server import MockServer
 from sqlalchemy import create_engine, text
 
@@ -62,9 +69,9 @@ def _scalar(db: str, sql: str, **params: Any) -> Any:
 
 def _summary_row(stdout: str) -> list[str]:
     """The cells of the ``board`` row of the crawl's summary table."""
-    rows = [line for line in stdout.splitlines() if line.startswith("│ board ")]
+    rows = table_rows(stdout, "board ")
     assert len(rows) == 1, stdout
-    return [cell.strip() for cell in rows[0].strip("│ ").split("│")]
+    return rows[0]
 
 
 def _stop_half_way(

@@ -14,17 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mockserver.harness import FAST, mockserver, run_cli  # noqa: F401 - fixture
+from mockserver.harness import FAST, FAST_ARGS, mockserver, run_cli, table_rows  # noqa: F401 - fixture
 from mockserver.server import MockServer
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from storage.ingest import finish_crawl_run, start_crawl_run, upsert_postings
 from storage.records import PostingRecord
-
-
-def _settings() -> list[str]:
-    return [arg for setting in FAST for arg in ("--set", setting)]
 
 
 def _write(path: Path, *tables: str) -> Path:
@@ -39,7 +35,7 @@ def _greenhouse(name: str, base: str, board: str) -> str:
 
 def _crawl(db: str, sources: Path, observed: str, *extra: str) -> subprocess.CompletedProcess[str]:
     return run_cli("--db", db, "crawl", "--sources", str(sources), "--observed-at", observed,
-                   *_settings(), *extra, cwd=sources.parent)
+                   *FAST_ARGS, *extra, cwd=sources.parent)
 
 
 def test_crawl_stores_postings_queryable_through_v_postings(
@@ -198,8 +194,7 @@ def test_two_processes_split_one_crawl_through_redis(
     assert all(p.returncode == 0 for p in procs), outputs
     # each summary counts the postings its process scraped; the process that recorded the run
     # also says what the whole run stored, the other that it handed the run over
-    rows = [[cell.strip() for cell in line.strip("│ ").split("│")]
-            for out, _ in outputs for line in out.splitlines() if line.startswith(f"│ {name}")]
+    rows = [row for out, _ in outputs for row in table_rows(out, name)]
     assert sum(int(row[2]) for row in rows) == n, outputs
     assert sorted(row[3] for row in rows) == sorted([str(n), "-"]), outputs
     assert sum("shared run: recorded by the last process" in out for out, _ in outputs) == 1

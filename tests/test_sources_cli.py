@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from mockserver.harness import FAST, mockserver, run_cli  # noqa: F401 - fixture
+from mockserver.harness import FAST_ARGS, mockserver, run_cli  # noqa: F401 - fixture
 from mockserver.server import MockServer
 
 
@@ -113,10 +113,9 @@ def test_crawl_refuses_an_observation_in_the_future_unless_allowed(
 
     url, sources = one_source(tmp_path, "acme-future", mockserver.url)
     now = datetime.now(UTC).replace(tzinfo=None)
-    fast = [arg for setting in FAST for arg in ("--set", setting)]
 
     def crawl(at: datetime, *extra: str) -> subprocess.CompletedProcess[str]:
-        return run_cli("--db", url, "crawl", "--sources", str(sources), "--no-enrich", *fast,
+        return run_cli("--db", url, "crawl", "--sources", str(sources), "--no-enrich", *FAST_ARGS,
                        "--observed-at", at.isoformat(timespec="minutes"), *extra,
                        cwd=tmp_path, env={"COLUMNS": "200"})
 
@@ -180,8 +179,7 @@ def test_an_unreachable_source_is_logged_in_lines_not_tracebacks(tmp_path: Path)
     traceback (about 75 lines; an offline crawl of 14 sources wrote 1,000 lines to stderr):
     the lines that name the error stay, the tracebacks go."""
     url, sources = one_source(tmp_path, "acme-refused", "http://127.0.0.1:9")
-    fast = [arg for setting in FAST for arg in ("--set", setting)]
-    result = run_cli("--db", url, "crawl", "--sources", str(sources), "--no-enrich", *fast,
+    result = run_cli("--db", url, "crawl", "--sources", str(sources), "--no-enrich", *FAST_ARGS,
                      cwd=tmp_path, env={"COLUMNS": "200"})
     assert result.returncode == 4, result.stdout + result.stderr
     assert "Traceback" not in result.stderr, result.stderr

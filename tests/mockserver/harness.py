@@ -63,3 +63,12 @@ def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 # Settings that make crawls fast against the mock server (no politeness needed locally).
 FAST = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=false", "RETRY_BACKOFF_BASE=0.05")
+# the same, as `jobtrends crawl` options
+FAST_ARGS = tuple(arg for setting in FAST for arg in ("--set", setting))
+
+
+def table_rows(output: str, first: str) -> list[list[str]]:
+    """The cells of the rows of a table printed in ``output`` (unwrapped: a wide ``COLUMNS``)
+    whose first cell starts with ``first``."""
+    return [[cell.strip() for cell in line.strip("│ ").split("│")]
+            for line in output.splitlines() if line.startswith(f"│ {first}")]
