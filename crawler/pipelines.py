@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DontCloseSpider, NotConfigured
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,9 +22,16 @@ from crawler.crawlrun import CrawlRunRecorder, RunFigures, finish_reason
 from crawler.items import JobPostingItem, PostingGoneItem
 from crawler.observed import observed_at
 from crawler.records import EnrichmentHook, plain_job_id, to_record
+from crawler.sources import KINDS
+from crawler.spiders.base import STAT_REVISITED, SourceSpider
 from storage import schema
 from storage.db import default_database_url, make_engine, make_session_factory
-from storage.ingest import known_content_hashes, record_close_signal, upsert_postings
+from storage.ingest import (
+    known_content_hashes,
+    record_close_signal,
+    unlisted_open_postings,
+    upsert_postings,
+)
 
 if TYPE_CHECKING:
     from typing import Self
@@ -67,6 +74,8 @@ class StoragePipeline:
         self.recorder: CrawlRunRecorder | None = None
         self.stored = 0
         self.storage_failed = False
+        self.revisit_limit = settings.getint("JOBTRENDS_REVISIT_MISSING", 200)
+        self.revisited = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -74,6 +83,7 @@ class StoragePipeline:
             raise NotConfigured("JOBTRENDS_STORE is off")
         pipeline = cls(crawler)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.spider_idle, signal=signals.spider_idle)
         return pipeline
 
     def open_spider(self) -> None:
@@ -142,6 +152,41 @@ class StoragePipeline:
                 job_id = plain_job_id(signal.source_job_id)
                 record_close_signal(session, self.recorder.run_id, job_id, signal.reason)
             stats.inc_value("jobtrends/close_signals", len(gone))
+
+    def spider_idle(self, spider: Spider) -> None:
+        """Once the listing is in and stored, fetch the open postings it left out at their own
+        address (at most the revisit limit): their 404/410 answers are close signals, so a
+        posting taken down closes at this crawl without waiting for more missed crawls, and an
+        emptied board's postings close though an empty listing is never trusted on its own.
+
+        Not after a listing that failed (what it left out is unknown), a storage error, or in
+        a crawl shared through Redis (another process may still store what this one missed).
+        """
+        if self.revisited or not isinstance(spider, SourceSpider) or not spider.listing_done():
+            return
+        self.revisited = True
+        source = spider.source
+        limit = self.revisit_limit if source.revisit_missing is None else source.revisit_missing
+        if (limit <= 0 or not KINDS[source.kind].revisits or self.recorder is None
+                or self.recorder.run_id is None or spider.listing_failed or self.redis_url):
+            return
+        self.flush()
+        if self.storage_failed:
+            return
+        with self.sessions() as session:
+            unlisted = unlisted_open_postings(session, self.recorder.run_id, limit)
+        requests = [request for posting in unlisted
+                    if (request := spider.revisit_request(posting.source_job_id, posting.url))]
+        if not requests:
+            return
+        stats, engine = self.crawler.stats, self.crawler.engine
+        assert stats is not None and engine is not None
+        stats.inc_value(STAT_REVISITED, len(requests))
+        logger.info("source %s: revisiting %d open posting(s) the listing left out",
+                    source.name, len(requests))
+        for request in requests:
+            engine.crawl(request)
+        raise DontCloseSpider
 
     def close_spider(self) -> None:
         self.flush()

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from crawler.crawlrun import finish_reason
 from crawler.pipelines import StoragePipeline
 from crawler.sources import SourceConfig
+from crawler.spiders.base import STAT_GONE
 from storage.lifecycle import ReconcileReport, reconcile
 from storage.models import RUN_COMPLETE, CrawlRun
 
@@ -53,8 +54,15 @@ class SourceOutcome:
     stored: int | None = None
 
     @property
+    def gone(self) -> int:
+        """Close signals the crawl found (pages answering 404/410, no longer accepting...)."""
+        prefix = f"{STAT_GONE}/"
+        return sum(int(v) for k, v in self.stats.items() if k.startswith(prefix))
+
+    @property
     def items(self) -> int:
-        return int(self.stats.get("item_scraped_count", 0))
+        """Postings scraped (close signals, which are items too, left out)."""
+        return int(self.stats.get("item_scraped_count", 0)) - self.gone
 
     @property
     def complete(self) -> bool:

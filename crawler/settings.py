@@ -55,6 +55,11 @@ JOBTRENDS_STORE_BATCH = 1000
 # memory grow with it (bench/bench_crawl.py --postings 50000: 148 MB peak, 215 MB with 64 MB)
 JOBTRENDS_SQLITE_CACHE_MB = 8
 JOBTRENDS_ENRICH_BATCH = 256
+# once a crawl's listing is stored, the open postings it left out are fetched at their own
+# address (kinds that have one: crawler.sources.KindSpec.revisits), at most this many per
+# source and crawl, most recently seen first: a 404/410 closes them at the crawl's time, an
+# emptied board's included. 0 turns it off; a source's revisit_missing key overrides it
+JOBTRENDS_REVISIT_MISSING = 200
 
 # --- several processes sharing one crawl: set JOBTRENDS_REDIS_URL (crawler.redis.RedisAddon)
 JOBTRENDS_REDIS_URL = os.environ.get("JOBTRENDS_REDIS_URL")

@@ -35,15 +35,19 @@ class KindSpec:
     base_url: str | None = None  # may contain {company}/{board}/... placeholders
     can_relist: bool = True
     first_party: bool = True  # the employer's own listing (ATS board), not a job board's copy
+    # an address per posting that answers 404/410 once the job is gone: open postings a crawl's
+    # listing left out are revisited there (crawler.pipelines, "revisit_missing")
+    revisits: bool = False
 
 
 KINDS: dict[str, KindSpec] = {
-    "greenhouse": KindSpec(("board",), base_url="https://boards-api.greenhouse.io"),
-    "lever": KindSpec(("site",), ("page_size",), base_url="https://api.lever.co"),
+    "greenhouse": KindSpec(("board",), base_url="https://boards-api.greenhouse.io",
+                           revisits=True),
+    "lever": KindSpec(("site",), ("page_size",), base_url="https://api.lever.co", revisits=True),
     "ashby": KindSpec(("board",), base_url="https://api.ashbyhq.com"),
     "workable": KindSpec(("account",), base_url="https://apply.workable.com"),
     "smartrecruiters": KindSpec(("company",), ("page_size",),
-                                base_url="https://api.smartrecruiters.com"),
+                                base_url="https://api.smartrecruiters.com", revisits=True),
     "recruitee": KindSpec(("company",), base_url="https://{company}.recruitee.com"),
     "personio": KindSpec(("company",), base_url="https://{company}.jobs.personio.de"),
     "teamtailor": KindSpec(("company",), ("per_page",), base_url="https://{company}.teamtailor.com"),
@@ -52,11 +56,12 @@ KINDS: dict[str, KindSpec] = {
         ("start_urls", "sitemap_urls", "sitemap_follow", "posting_url_pattern", "link_selector",
          "next_page_selector", "max_pages"),
         first_party=False,  # job boards, unless the entry says it is a company's career site
+        revisits=True,
     ),
 }
 COMMON_KEYS = ("name", "kind", "enabled", "country", "company_name", "language", "base_url",
                "can_relist", "first_party", "download_delay", "concurrency", "retry_times",
-               "download_timeout")
+               "download_timeout", "revisit_missing")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -90,6 +95,9 @@ class SourceConfig:
     concurrency: int | None = None
     retry_times: int | None = None
     download_timeout: float | None = None
+    #: open postings the listing left out whose own page is fetched, at most (None: the
+    #: crawl's JOBTRENDS_REVISIT_MISSING; 0: none)
+    revisit_missing: int | None = None
     line: int | None = None
 
     @property
@@ -219,7 +227,8 @@ def _validate(table: dict[str, Any], path: Path | str, text: str, line: int | No
                     f"got {country!r}")
     for key, kinds in (("enabled", bool), ("can_relist", bool), ("first_party", bool),
                        ("download_delay", (int, float)), ("download_timeout", (int, float)),
-                       ("concurrency", int), ("retry_times", int), ("company_name", str),
+                       ("concurrency", int), ("retry_times", int), ("revisit_missing", int),
+                       ("company_name", str),
                        ("language", str)):
         value = table.get(key)
         if value is not None and (not isinstance(value, kinds) or (
@@ -229,6 +238,9 @@ def _validate(table: dict[str, Any], path: Path | str, text: str, line: int | No
             raise error(key, f"{key!r} must not be negative; got {value!r}")
     if table.get("concurrency") == 0:
         raise error("concurrency", "'concurrency' must be at least 1")
+    if table.get("revisit_missing") and not spec.revisits:
+        raise error("revisit_missing", f"kind {kind!r} has no page per posting that answers "
+                    "404 once the job is gone: its postings close after missed crawls only")
     return SourceConfig(
         name=name, kind=kind, options=options, enabled=table.get("enabled", True),
         country=country.upper() if isinstance(country, str) else None,
@@ -238,7 +250,8 @@ def _validate(table: dict[str, Any], path: Path | str, text: str, line: int | No
         first_party=table.get("first_party", spec.first_party),
         download_delay=_float(table.get("download_delay")),
         concurrency=table.get("concurrency"), retry_times=table.get("retry_times"),
-        download_timeout=_float(table.get("download_timeout")), line=line,
+        download_timeout=_float(table.get("download_timeout")),
+        revisit_missing=table.get("revisit_missing"), line=line,
     )
 
 

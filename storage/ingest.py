@@ -513,6 +513,40 @@ def known_content_hashes(
     return found
 
 
+@dataclass(frozen=True)
+class UnlistedPosting:
+    """An open posting its source's crawl has not listed (a candidate for a revisit)."""
+
+    source_job_id: str
+    url: str | None
+
+
+def unlisted_open_postings(session: Session, run_id: int, limit: int) -> list[UnlistedPosting]:
+    """Up to ``limit`` open postings of crawl run ``run_id``'s source that the run has not seen
+    (stored before its observation time, not seen at it), most recently seen first.
+
+    Read when the run's listing is done and stored: a crawler may fetch these postings' own
+    pages, whose 404/410 answers are close signals (``crawler.revisit``).
+    """
+    conn = session.connection()
+    run = conn.execute(
+        select(_runs.c.source_id, _runs.c.observed_at).where(_runs.c.id == run_id)
+    ).one_or_none()
+    if run is None:
+        raise LookupError(f"no crawl run with id {run_id}")
+    rows = conn.execute(
+        select(_postings.c.source_job_id, _postings.c.url)
+        .where(
+            _postings.c.source_id == run.source_id,
+            _postings.c.status == models.POSTING_OPEN,
+            _postings.c.last_seen_at < run.observed_at,
+        )
+        .order_by(_postings.c.last_seen_at.desc(), _postings.c.id)
+        .limit(limit)
+    )
+    return [UnlistedPosting(job_id, url) for job_id, url in rows]
+
+
 # --------------------------------------------------------------------------- postings
 
 

@@ -236,7 +236,8 @@ def test_a_crawl_stopped_at_once_says_its_run_is_unfinished(
     # what it did is read from the crawler and the run's row, though its spider never closed
     # (the row said 0 postings and 0 pages): scraped and pages count what was fetched, stored
     # what the committed batches hold (the batch in memory is lost)
-    scraped, stored, pages = map(int, _summary_row(stdout)[2:5])
+    row = _summary_row(stdout)
+    scraped, stored, pages = int(row[2]), int(row[3]), int(row[5])  # row[4]: gone
     committed = _scalar(sqlite_url, "SELECT postings_seen FROM crawl_runs ORDER BY id DESC")
     assert stored == committed >= STOP_AT
     assert scraped >= stored and pages > scraped  # the sitemap, robots.txt and each posting

@@ -28,17 +28,24 @@ def market():
     return build_market(CONFIG)
 
 
-def _session(url: str, market) -> Session:
+def _session(url: str, market, revisit_limit: int | None = None) -> Session:
     engine = make_engine(url)
     upgrade(engine)
     session = Session(engine)
-    replay(session, market)
+    if revisit_limit is None:
+        replay(session, market)
+    else:
+        replay(session, market, revisit_limit=revisit_limit)
     return session
 
 
-def test_report_matches_ground_truth(db_url: str, market) -> None:
-    truth = ground_truth(market)
-    with _session(db_url, market) as session:
+# the crawler's default (unlisted postings revisited: those gone close at once), and the K-miss
+# rule alone (a crawler that revisits nothing)
+@pytest.mark.parametrize("revisit_limit", [None, 0], ids=["revisits", "k-miss-only"])
+def test_report_matches_ground_truth(db_url: str, market, revisit_limit: int | None) -> None:
+    truth = ground_truth(market) if revisit_limit is None else ground_truth(
+        market, revisit_limit=revisit_limit)
+    with _session(db_url, market, revisit_limit) as session:
         report = build_report(session, TrendFilter(), weeks=market.weeks)
     # weekly flow, week by week
     weeks = {w.week: (w.opened, w.closed) for w in report.weekly_flow.weeks}

@@ -45,7 +45,8 @@ def _tiny_market() -> Market:
 
 
 def test_weekly_flow_by_hand() -> None:
-    truth = _tiny_market().ground_truth()
+    # the K-miss rule alone (no revisits of unlisted postings)
+    truth = _tiny_market().ground_truth(revisit_limit=0)
     # r1 opened in week 2, r2 in week 3, r4 and r6 in week 5; r0 and r5 are left-censored,
     # r3 was never seen; the cross-posted r2 counts once
     assert dict(truth.opened_by_week) == {(2026, 2): 1, (2026, 3): 1, (2026, 5): 2}
@@ -59,11 +60,32 @@ def test_weekly_flow_by_hand() -> None:
     assert closed == {1: datetime(2026, 1, 19, 9), 0: datetime(2026, 2, 2, 9)}
 
 
+def test_revisits_close_unlisted_postings_at_the_crawl_that_left_them_out() -> None:
+    truth = _tiny_market().ground_truth()  # the crawler's default: unlisted postings revisited
+    assert dict(truth.opened_by_week) == {(2026, 2): 1, (2026, 3): 1, (2026, 5): 2}
+    # r1 and r0 close when the K-miss rule closes them (at their first miss; the failed t3
+    # revisits nothing), and r4, missed only by the last crawl, closes there too (week 7)
+    assert dict(truth.closed_by_week) == {(2026, 4): 1, (2026, 6): 1, (2026, 7): 1}
+    closed = {o.role.idx: o.closed_at for o in truth.outcomes if o.closed_at}
+    assert closed == {1: datetime(2026, 1, 19, 9), 0: datetime(2026, 2, 2, 9),
+                      4: datetime(2026, 2, 9, 9)}
+    assert ("gh-acme", 3) in truth.incomplete_runs
+
+
+def test_a_market_dropping_more_than_a_crawl_revisits_is_refused() -> None:
+    market = _tiny_market()
+    market.roles[5].closed = datetime(2026, 1, 14)  # r1 and r5 both gone by t2
+    assert ground_truth(market, revisit_limit=2).closed_by_week[(2026, 4)] == 2
+    with pytest.raises(ValueError, match=r"source gh-acme drops 2 postings at week 2, more "
+                                         r"than the 1 a crawl revisits"):
+        ground_truth(market, revisit_limit=1)
+
+
 def test_failed_week_counted_as_complete_would_close_earlier() -> None:
     market = _tiny_market()
     market.failing_week = 99  # pretend the failing crawl succeeded (and saw nothing of r0)
     market.roles[0].closed = datetime(2026, 1, 20)
-    truth = ground_truth(market)
+    truth = ground_truth(market, revisit_limit=0)
     assert truth.closed_by_week[(2026, 5)] == 1  # r0 would close at t3 instead
 
 
@@ -117,7 +139,7 @@ def test_a_role_closes_when_its_company_closes_it_not_when_the_board_copy_goes()
 
 
 def test_time_to_fill_is_kaplan_meier_not_naive() -> None:
-    truth = ground_truth(_tiny_market())
+    truth = ground_truth(_tiny_market(), revisit_limit=0)
     samples = sorted(truth.time_to_fill_days())
     # r1 closed after 12 calendar days; r2, r4, r6 are censored at the last crawl (t5)
     assert samples == [(12, False), (12, True), (14, False), (27, False)]

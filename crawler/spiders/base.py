@@ -12,14 +12,18 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.items import PostingGoneItem
 from crawler.observed import observed_at, utcnow
 from crawler.parsers import ParseContext
 from crawler.sources import SourceConfig, SourceConfigError, load_sources
+from storage.models import CLOSE_HTTP_GONE
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Self
 
     from scrapy.crawler import Crawler
@@ -33,6 +37,14 @@ STAT_PAYLOAD_ERRORS = "jobtrends/payload_errors"
 # "pages fetched" leaves them out, they are counted as failed instead
 STAT_FAILED_RESPONSES = "jobtrends/failed_responses"
 LISTING_FAILED_REASON = "listing_failed"
+# revisits of open postings the listing left out (crawler.pipelines): asked, answered gone,
+# failed (never counted as failed pages: a revisit says nothing about what the listing held)
+STAT_REVISITED = "jobtrends/revisit/requested"
+STAT_REVISIT_GONE = "jobtrends/revisit/gone"
+STAT_REVISIT_FAILED = "jobtrends/revisit/failed"
+# close signals yielded, per reason: jobtrends/gone/<reason> (they are items, not postings)
+STAT_GONE = "jobtrends/gone"
+GONE_STATUSES = (404, 410)
 
 
 class SourceSpider(scrapy.Spider):
@@ -88,6 +100,66 @@ class SourceSpider(scrapy.Spider):
         """A request for a page that lists postings: its failure makes the run incomplete."""
         return scrapy.Request(url, callback=callback, errback=self.on_error,
                               cb_kwargs=cb_kwargs, meta={"listing": True, **meta})
+
+    # -- revisits: the pages of open postings the listing no longer holds
+    def revisit_url(self, source_job_id: str, url: str | None) -> str | None:
+        """Where posting ``source_job_id`` answers 404/410 once it is gone: the API's own
+        endpoint for one posting (a page that answers 200 whatever happened to the job, or
+        redirects, gives no signal). ``None``: this kind has no such address."""
+        return None
+
+    def listing_done(self) -> bool:
+        """Whether every posting the listing holds has been yielded (revisits wait for it)."""
+        return True
+
+    def revisit_request(self, source_job_id: str, url: str | None) -> scrapy.Request | None:
+        """The request that checks whether an unlisted posting is gone, if this kind can."""
+        target = self.revisit_url(source_job_id, url)
+        if target is None:
+            return None
+        return scrapy.Request(target, callback=self.parse_revisit, errback=self.revisit_failed,
+                              dont_filter=True,
+                              meta={"handle_httpstatus_list": list(GONE_STATUSES),
+                                    "revisit": source_job_id})
+
+    def parse_revisit(self, response: Response) -> Iterator[PostingGoneItem]:
+        """A 404/410 is a close signal; any other answer leaves the posting to the K-miss rule
+        (:meth:`revisit_page` may still find one in the page)."""
+        job_id = response.meta["revisit"]
+        stats = self.crawler.stats
+        assert stats is not None
+        if response.status in GONE_STATUSES:
+            stats.inc_value(STAT_REVISIT_GONE)
+            yield self.gone(job_id, response.url, CLOSE_HTTP_GONE)
+            return
+        for item in self.revisit_page(response, job_id):
+            stats.inc_value(STAT_REVISIT_GONE)
+            yield item
+
+    def revisit_page(self, response: Response, source_job_id: str) -> Iterator[PostingGoneItem]:
+        """Close signals in a revisited posting's answer other than 404/410 (none by default:
+        an API that still serves the posting says nothing of when the listing dropped it)."""
+        return iter(())
+
+    def gone(self, job_id: str, url: str | None, reason: str) -> PostingGoneItem:
+        """A close signal for posting ``job_id`` (``reason``: one of storage's CLOSE_*)."""
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value(f"{STAT_GONE}/{reason}")
+        logger.info("source %s: %s gone (%s)", self.source.name, url or job_id, reason)
+        return PostingGoneItem(self.source.name, job_id, url, reason)
+
+    def revisit_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            logger.debug("source %s: %s not revisited: %s", self.source.name, request.url,
+                         failure.value)  # robots.txt forbids it: not a failure
+            return
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value(STAT_REVISIT_FAILED)
+        logger.warning("source %s: revisiting %s failed: %r", self.source.name, request.url,
+                       failure.value)
 
     def on_error(self, failure: Failure) -> None:
         """Count a request that failed for good (after retries) and log what it said."""

@@ -23,7 +23,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from crawler.items import JobPostingItem, PostingGoneItem
 from crawler.parsers import PayloadError, jsonld
-from crawler.spiders.base import SourceSpider
+from crawler.spiders.base import GONE_STATUSES, SourceSpider
 from crawler.urls import canonical_url
 from storage.models import CLOSE_EXPIRED, CLOSE_HTTP_GONE, CLOSE_NOT_ACCEPTING
 
@@ -160,7 +160,7 @@ class JsonLdSpider(SourceSpider):
         assert stats is not None
         stats.max_value(STAT_MAX_OUTSTANDING, self._outstanding)
         return scrapy.Request(url, callback=self.parse_posting, errback=self.posting_failed,
-                              priority=1, meta={"handle_httpstatus_list": [404, 410],
+                              priority=1, meta={"handle_httpstatus_list": list(GONE_STATUSES),
                                                 "posting_url": url})
 
     def posting_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
@@ -173,9 +173,8 @@ class JsonLdSpider(SourceSpider):
         yield from self.release_sitemap()
         url = response.meta.get("posting_url", response.url)
         job_id = canonical_url(url) or url
-        if response.status in (404, 410):
-            self._gone(job_id, url, CLOSE_HTTP_GONE)
-            yield PostingGoneItem(self.source.name, job_id, url, CLOSE_HTTP_GONE)
+        if response.status in GONE_STATUSES:
+            yield self.gone(job_id, url, CLOSE_HTTP_GONE)
             return
         if not isinstance(response, TextResponse):
             self.payload_error(response.url, PayloadError("jsonld: posting is not a web page"),
@@ -194,8 +193,7 @@ class JsonLdSpider(SourceSpider):
             self.logger.warning("%s: %d malformed JSON-LD block(s)", response.url,
                                 page.parse_errors)
         if page.not_accepting and gone_id:
-            self._gone(gone_id, response.url, CLOSE_NOT_ACCEPTING)
-            yield PostingGoneItem(self.source.name, gone_id, response.url, CLOSE_NOT_ACCEPTING)
+            yield self.gone(gone_id, response.url, CLOSE_NOT_ACCEPTING)
             return
         if not page.postings and check_closed:
             stats.inc_value(STAT_NO_POSTING)
@@ -203,15 +201,35 @@ class JsonLdSpider(SourceSpider):
             yield item
             if check_closed and item.valid_through and item.valid_through < self.observed_at:
                 # storage applies it only where the source cannot list the posting again
-                self._gone(item.source_job_id, item.url, CLOSE_EXPIRED)
-                yield PostingGoneItem(self.source.name, item.source_job_id, item.url,
-                                      CLOSE_EXPIRED)
+                yield self.gone(item.source_job_id, item.url, CLOSE_EXPIRED)
 
-    def _gone(self, job_id: str, url: str | None, reason: str) -> None:
-        stats = self.crawler.stats
-        assert stats is not None
-        stats.inc_value(f"jobtrends/gone/{reason}")
-        self.logger.info("%s: posting gone (%s)", url or job_id, reason)
+    # -- revisits of postings the sitemaps and listings left out
+    def listing_done(self) -> bool:
+        return not getattr(self, "_pending_sitemaps", None) and not getattr(
+            self, "_sitemap_in_flight", False)
+
+    def revisit_url(self, source_job_id: str, url: str | None) -> str | None:
+        """The posting's own page: it answers 404/410 or says it no longer accepts applications
+        once the job is gone."""
+        if url:
+            return url
+        return source_job_id if source_job_id.startswith(("http://", "https://")) else None
+
+    def revisit_page(self, response: Response, source_job_id: str) -> Iterator[PostingGoneItem]:
+        """A page that still answers may say the job is over: no longer accepting applications,
+        or a ``validThrough`` in the past (which storage applies where the source cannot list
+        the posting again). Its postings are not sightings: the listing left them out."""
+        if not isinstance(response, TextResponse):
+            return
+        page = jsonld.parse_page(response.text, response.url, self.ctx, check_closed=True)
+        if page.not_accepting:
+            reason = CLOSE_NOT_ACCEPTING
+        elif any(item.valid_through and item.valid_through < self.observed_at
+                 for item in page.postings):
+            reason = CLOSE_EXPIRED
+        else:
+            return
+        yield self.gone(source_job_id, response.url, reason)
 
 
 def _sitemap_body(response: Response) -> bytes | None:

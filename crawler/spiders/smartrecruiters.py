@@ -24,6 +24,13 @@ class SmartRecruitersSpider(SourceSpider):
     def company(self) -> str:
         return str(self.source.option("company"))
 
+    def detail_url(self, posting_id: str) -> str:
+        return api_url(self.source.origin,
+                       f"/v1/companies/{quote(self.company)}/postings/{quote(posting_id)}")
+
+    def revisit_url(self, source_job_id: str, url: str | None) -> str | None:
+        return self.detail_url(source_job_id)  # 404 once the posting is gone
+
     def page_request(self, offset: int) -> scrapy.Request:
         limit = int(self.source.option("page_size", SMARTRECRUITERS_PAGE_SIZE))
         return self.listing_request(smartrecruiters_page(self.source, offset), self.parse,
@@ -40,8 +47,7 @@ class SmartRecruitersSpider(SourceSpider):
             return
         for post in postings:
             item = smartrecruiters.parse_posting(post, self.ctx, self.company)
-            detail = api_url(self.source.origin, f"/v1/companies/{quote(self.company)}/postings/"
-                             f"{quote(str(post['id']))}")
+            detail = self.detail_url(str(post["id"]))
             # detail pages go first so pending items do not pile up in memory
             yield scrapy.Request(detail, callback=self.parse_detail, errback=self.detail_failed,
                                  cb_kwargs={"item": item}, priority=1)

@@ -210,10 +210,10 @@ def register(app: typer.Typer) -> None:
         with database_errors(state):
             report = reconcile_runs(engine, outcomes, k=k)
         table = Table(title=f"crawl observed at {observed:%Y-%m-%d %H:%M} UTC")
-        for column in ("source", "kind", "scraped", "stored", "pages", "failed", "finish",
-                       "run"):
+        for column in ("source", "kind", "scraped", "stored", "gone", "pages", "failed",
+                       "finish", "run"):
             table.add_column(column, justify="right" if column in (
-                "scraped", "stored", "pages", "failed") else "left")
+                "scraped", "stored", "gone", "pages", "failed") else "left")
         for outcome in outcomes:
             figures = RunFigures.from_stats(outcome.stats)
             # stopped at once (a second Ctrl-C): the spider never closed, its run never finished
@@ -221,7 +221,7 @@ def register(app: typer.Typer) -> None:
             # a shared run's row counts every process's postings: this one's share is unknown
             stored = "-" if outcome.stored is None or outcome.handed_off else str(outcome.stored)
             cells = (outcome.source, outcome.kind, str(outcome.items), stored,
-                     str(figures.pages_fetched), str(figures.pages_failed),
+                     str(outcome.gone), str(figures.pages_fetched), str(figures.pages_failed),
                      outcome.error or outcome.finish_reason or ("stopped" if stopped else "-"),
                      "shared run: recorded by the last process" if outcome.handed_off
                      else "unfinished: what it stored stays, it closes nothing" if stopped
@@ -332,7 +332,9 @@ def register(app: typer.Typer) -> None:
                 _day(src.last_complete_at), str(src.open_postings),
                 f"[red]{escape(problem)}[/]" if problem
                 else f"retired {src.retired_at:%Y-%m-%d}" if src.retired_at
-                else "running" if src.running else "[green]ok[/]",
+                else "running" if src.running
+                else "[green]emptied[/] (listed nothing; its postings answered 404)"
+                if src.emptied else "[green]ok[/]",
             )
         if not quiet:
             console.print(table)

@@ -197,11 +197,16 @@ class Market:
     def _placement_index(self) -> dict[tuple[str, str], Placement]:
         return {(p.source, p.job_id): p for ps in self.placements.values() for p in ps}
 
-    def ground_truth(self, *, k: int = 2, min_seen_share: float = 0.5) -> GroundTruth:
-        """What a report of this market crawled weekly must show: see :mod:`.truth`."""
+    def ground_truth(self, *, k: int = 2, min_seen_share: float = 0.5,
+                     revisit_limit: int | None = None) -> GroundTruth:
+        """What a report of this market crawled weekly must show: see :mod:`.truth`
+        (``revisit_limit``: the crawler's, by default)."""
         from jobtrends.simulator.truth import ground_truth
 
-        return ground_truth(self, k=k, min_seen_share=min_seen_share)
+        if revisit_limit is None:
+            return ground_truth(self, k=k, min_seen_share=min_seen_share)
+        return ground_truth(self, k=k, min_seen_share=min_seen_share,
+                            revisit_limit=revisit_limit)
 
     # --- files for the pipeline ----------------------------------------------------------------
     def sources_toml(self, base_url: str) -> str:

@@ -12,13 +12,21 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from crawler.settings import JOBTRENDS_REVISIT_MISSING
 from crawler.sources import KINDS
 from jobtrends.simulator.content import description, location_label
 from jobtrends.simulator.market import Market, Placement
 from jobtrends.simulator.truth import claimed_opening
 from jobtrends.simulator.vocab import CITIES, skill_label
-from storage.ingest import finish_crawl_run, start_crawl_run, upsert_postings
+from storage.ingest import (
+    finish_crawl_run,
+    record_close_signal,
+    start_crawl_run,
+    unlisted_open_postings,
+    upsert_postings,
+)
 from storage.lifecycle import reconcile
+from storage.models import CLOSE_HTTP_GONE
 from storage.records import LocationRecord, PostingRecord, SkillRecord
 
 REPLAY_ENRICHMENT_VERSION = "simulator-labels"
@@ -51,8 +59,13 @@ def posting_record(market: Market, p: Placement) -> PostingRecord:
     )
 
 
-def replay_week(session: Session, market: Market, week: int) -> None:
-    """Record one crawl per source at ``week``'s crawl time, then reconcile."""
+def replay_week(session: Session, market: Market, week: int,
+                revisit_limit: int = JOBTRENDS_REVISIT_MISSING) -> None:
+    """Record one crawl per source at ``week``'s crawl time, then reconcile.
+
+    As the crawler does after a listing that did not fail, the open postings it left out are
+    revisited (at most ``revisit_limit`` per source): those no longer live get a 404 signal.
+    """
     observed_at: datetime = market.crawl_time(week)
     for spec in market.sources:
         # as a crawl of the market's sources file records it: job boards are not first-party
@@ -65,6 +78,12 @@ def replay_week(session: Session, market: Market, week: int) -> None:
         records = [posting_record(market, p) for p in market.visible(spec.name, week)]
         if records:
             upsert_postings(session, run_id, records)
+        if revisit_limit and KINDS[spec.kind].revisits:
+            for unlisted in unlisted_open_postings(session, run_id, revisit_limit):
+                placement = market.placement(spec.name, unlisted.source_job_id)
+                if placement is None or not market.is_live(placement, week):
+                    record_close_signal(session, run_id, unlisted.source_job_id,
+                                        CLOSE_HTTP_GONE)
         finish_crawl_run(session, run_id, finish_reason="finished",
                          pages_fetched=1 + len(records), pages_failed=0, finished_at=observed_at)
     reconcile(session)
@@ -72,9 +91,10 @@ def replay_week(session: Session, market: Market, week: int) -> None:
 
 
 def replay(session: Session, market: Market,
-           progress: Callable[[int], None] | None = None) -> None:
-    """Replay every simulated week into storage."""
+           progress: Callable[[int], None] | None = None,
+           revisit_limit: int = JOBTRENDS_REVISIT_MISSING) -> None:
+    """Replay every simulated week into storage (see :func:`replay_week`)."""
     for week in range(market.weeks):
-        replay_week(session, market, week)
+        replay_week(session, market, week, revisit_limit)
         if progress is not None:
             progress(week)

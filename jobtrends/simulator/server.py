@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from jobtrends.simulator import payloads
-from jobtrends.simulator.market import KIND_GREENHOUSE, KIND_JSONLD, KIND_LEVER, Market
+from jobtrends.simulator.market import KIND_GREENHOUSE, KIND_JSONLD, KIND_LEVER, Market, Placement
 
 
 class MarketServer:
@@ -108,8 +108,13 @@ class _Handler(BaseHTTPRequestHandler):
         if len(parts) == 5 and parts[:2] == ["greenhouse", "v1"] and parts[2] == "boards" \
                 and parts[4] == "jobs":
             return self._greenhouse(parts[3], query, week, base)
+        if len(parts) == 6 and parts[:3] == ["greenhouse", "v1", "boards"] \
+                and parts[4] == "jobs":
+            return self._greenhouse_job(parts[3], parts[5], week, base)
         if len(parts) == 4 and parts[:3] == ["lever", "v0", "postings"]:
             return self._lever(parts[3], query, week, base)
+        if len(parts) == 5 and parts[:3] == ["lever", "v0", "postings"]:
+            return self._lever_posting(parts[3], parts[4], week, base)
         if len(parts) >= 3 and parts[0] == "boards":
             return self._board(parts[1], parts[2:], query, week, base)
         return self._send(404, "text/plain", "not found")
@@ -133,6 +138,28 @@ class _Handler(BaseHTTPRequestHandler):
         live = self.sim.market.visible(source, week)
         content = query.get("content", "").lower() == "true"
         return self._json(200, payloads.greenhouse_board(self.sim.market, live, base, content))
+
+    def _live(self, kind: str, key: str, job_id: str, week: int) -> Placement | None:
+        """The placement ``job_id`` of the source, if it is listed this week."""
+        source = self._source(kind, key)
+        placement = self.sim.market.placement(source, job_id) if source else None
+        if placement is None or not self.sim.market.is_live(placement, week):
+            return None
+        return placement
+
+    def _greenhouse_job(self, board: str, job_id: str, week: int, base: str) -> None:
+        """One job of the Job Board API: 404 once it is taken down."""
+        placement = self._live(KIND_GREENHOUSE, board, job_id, week)
+        if placement is None:
+            return self._json(404, {"status": 404, "error": "Job not found"})
+        return self._json(200, payloads.greenhouse_job(self.sim.market, placement, base, True))
+
+    def _lever_posting(self, site: str, job_id: str, week: int, base: str) -> None:
+        """One posting of the Postings API: 404 once it is taken down."""
+        placement = self._live(KIND_LEVER, site, job_id, week)
+        if placement is None:
+            return self._json(404, {"ok": False, "error": "Document not found"})
+        return self._json(200, payloads.lever_posting(self.sim.market, placement, base))
 
     def _lever(self, site: str, query: dict[str, str], week: int, base: str) -> None:
         source = self._source(KIND_LEVER, site)

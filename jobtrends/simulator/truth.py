@@ -11,6 +11,10 @@ snapshots:
   before the suspect one, the drop is confirmed and both count (the suspect one at its own
   time); a crawl that saw nothing of an open listing never counts;
 - a posting missed by ``k`` consecutive complete crawls closes at the time of the first of them;
+- unless it closes sooner: after a crawl whose listing did not fail, the crawler revisits the
+  open postings it left out (at most ``revisit_limit`` per source), and one whose page answers
+  404 (in the simulated market: every posting no longer listed) closes at that crawl's time,
+  whatever the crawl's verdict (an emptied board's postings included);
 - postings live at their source's first crawl are left-censored (opened in no week, kept out of
   time to fill);
 - a role cross-posted on several sources counts once, and closes when the postings of its
@@ -25,6 +29,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from crawler.settings import JOBTRENDS_REVISIT_MISSING
+from crawler.sources import KINDS
 from jobtrends.simulator.market import DATE_ONLY_BOARDS, Market, Role
 
 
@@ -136,8 +142,14 @@ def plausible_opening(claimed: datetime, first_seen: datetime,
     return min(claimed, first_seen)
 
 
-def ground_truth(market: Market, *, k: int = 2, min_seen_share: float = 0.5) -> GroundTruth:
-    """Replay weekly crawls of ``market`` under the lifecycle rules (see the module doc)."""
+def ground_truth(market: Market, *, k: int = 2, min_seen_share: float = 0.5,
+                 revisit_limit: int = JOBTRENDS_REVISIT_MISSING) -> GroundTruth:
+    """Replay weekly crawls of ``market`` under the lifecycle rules (see the module doc).
+
+    ``revisit_limit`` is the crawler's (0: no revisits). Which postings a crawl revisits when
+    it left out more than that depends on storage's row order, which the market cannot know:
+    such a market is refused (:class:`ValueError`).
+    """
     times = [market.crawl_time(w) for w in range(market.weeks)]
     first_seen: dict[tuple[str, str], datetime] = {}
     opened_at: dict[tuple[str, str], datetime] = {}
@@ -147,6 +159,7 @@ def ground_truth(market: Market, *, k: int = 2, min_seen_share: float = 0.5) -> 
     incomplete: list[tuple[str, int]] = []
     for spec in market.sources:
         source = spec.name
+        revisits = revisit_limit if KINDS[spec.kind].revisits else 0
         misses: dict[str, int] = {}
         first_miss: dict[str, datetime] = {}
         open_ids: set[str] = set()
@@ -173,6 +186,15 @@ def ground_truth(market: Market, *, k: int = 2, min_seen_share: float = 0.5) -> 
                 open_ids.add(p.job_id)
                 misses[p.job_id] = 0
                 first_miss.pop(p.job_id, None)
+            if revisits:
+                gone = open_ids - seen_ids  # their pages answer 404: closed at this crawl
+                if len(gone) > revisits:
+                    raise ValueError(
+                        f"source {source} drops {len(gone)} postings at week {w}, more than "
+                        f"the {revisits} a crawl revisits: which close then is not modelled")
+                for job_id in gone:
+                    closed[(source, job_id)] = t
+                    open_ids.discard(job_id)
             if too_few and not seen_ids:
                 incomplete.append((source, w))  # an empty listing is never trusted
                 continue

@@ -4,6 +4,9 @@ Scenario prefixes (before the API path, so a source's ``base_url`` selects them)
 ``/fail500/...`` always 500; ``/forbidden/...`` 403; ``/once500/<token>/...`` and
 ``/once429/<token>/...`` fail once (429 with ``Retry-After: 1``) then serve the path;
 ``/date429/<token>/...`` the same with an HTTP-date ``Retry-After``.
+One posting of Greenhouse (``/v1/boards/<board>/jobs/<id>``), Lever and SmartRecruiters answers
+404 unless the board lists it (Greenhouse: or ``<board>-unlisted.json`` holds it; a board
+named ``*-jobs500`` answers 500 for each job).
 Host-based APIs take the company as a path segment: ``/recruitee/<company>/api/offers/``,
 ``/personio/<company>/xml``, ``/teamtailor/<company>/jobs.rss``.
 ``/slow/...`` answers after 3 s; ``/gen/...`` generates large boards for the benchmark.
@@ -121,6 +124,23 @@ class Handler(BaseHTTPRequestHandler):
             return Response(status, body, content_type)
         if m := re.match(r"^/v1/boards/([^/]+)/jobs/?$", path):
             return self.fixture("greenhouse", m.group(1)) or _not_found("Job not found")
+        if m := re.match(r"^/v1/boards/([^/]+)/jobs/([^/]+)$", path):
+            # one job: those of the board's listing, and of "<board>-unlisted" (live jobs a
+            # partial listing leaves out)
+            self.server.state.hit(path)
+            if m.group(1).endswith("-jobs500"):  # the listing answers, its jobs fail
+                return Response(500, b"job endpoint down", "text/plain")
+            jobs = [job for name in (m.group(1), m.group(1) + "-unlisted")
+                    if isinstance(board := self.load("greenhouse", name), dict)
+                    for job in board.get("jobs", [])]
+            job = next((j for j in jobs if str(j.get("id")) == m.group(2)), None)
+            return _json(job) if job is not None else _not_found("Job not found")
+        if m := re.match(r"^/v0/postings/([^/]+)/([^/]+)$", path):
+            postings = self.load("lever", m.group(1))
+            post = next((p for p in postings if p.get("id") == m.group(2)), None) if isinstance(
+                postings, list) else None
+            return _json(post) if post is not None else _json(
+                {"ok": False, "error": "Document not found"}, 404)
         if m := re.match(r"^/v0/postings/([^/]+)/?$", path):
             data = self.load("lever", m.group(1))
             if data is None:
