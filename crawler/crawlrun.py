@@ -20,6 +20,10 @@ from storage.ingest import finish_crawl_run, start_crawl_run
 
 FINISHED = "finished"
 LISTING_FAILED = "listing_failed"
+# answers to revisits of postings the listing left out (retried ones included), counted by
+# crawler.middlewares.RevisitResponseCounter: left out of the run's pages, whose error rate
+# judges the listing (a revisit says nothing about it)
+STAT_REVISIT_RESPONSES = "jobtrends/revisit/responses"
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,8 @@ class RunFigures:
 
     ``pages_fetched`` counts responses that were used (retried answers included, as they
     were fetched); a final failure counts once, in ``pages_failed``, however it ended
-    (HTTP error after retries, DNS error, timeout, malformed body).
+    (HTTP error after retries, DNS error, timeout, malformed body). Revisits of postings the
+    listing left out count in neither.
     """
 
     pages_fetched: int
@@ -39,7 +44,8 @@ class RunFigures:
     def from_stats(cls, stats: dict[str, Any]) -> RunFigures:
         return cls(
             pages_fetched=max(0, int(stats.get("downloader/response_count", 0))
-                              - int(stats.get("jobtrends/failed_responses", 0))),
+                              - int(stats.get("jobtrends/failed_responses", 0))
+                              - int(stats.get(STAT_REVISIT_RESPONSES, 0))),
             pages_failed=int(stats.get("jobtrends/pages_failed", 0)),
             items=int(stats.get("item_scraped_count", 0)),
         )

@@ -18,6 +18,7 @@ from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
+from crawler.crawlrun import STAT_REVISIT_RESPONSES
 from jobtrends import __version__
 
 if TYPE_CHECKING:
@@ -105,6 +106,27 @@ class BackoffRetryMiddleware(RetryMiddleware):
             if delay > 0:
                 await sleep(delay)
         return retry
+
+
+class RevisitResponseCounter:
+    """Counts the answers to revisits (``request.meta["revisit"]``), each retried one too, so
+    that the crawl run's pages leave them out (:class:`crawler.crawlrun.RunFigures`). Placed
+    between the retry middleware and the downloader, it sees every answer."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response,
+                         spider: Spider | None = None) -> Response:
+        if request.meta.get("revisit") is not None:
+            stats = self.crawler.stats
+            assert stats is not None
+            stats.inc_value(STAT_REVISIT_RESPONSES)
+        return response
 
 
 class ContactUserAgentMiddleware(UserAgentMiddleware):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from datetime import timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.crawlrun import CrawlRunRecorder, RunFigures, finish_reason
 from crawler.items import JobPostingItem, PostingGoneItem
-from crawler.observed import observed_at
+from crawler.observed import observed_at, utcnow
 from crawler.records import EnrichmentHook, plain_job_id, to_record
 from crawler.sources import KINDS
 from crawler.spiders.base import STAT_REVISITED, SourceSpider
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
+
+# a crawl observed longer ago than this is a replay (of archived pages, or a simulated market)
+REPLAY_AFTER = timedelta(days=1)
 
 
 @lru_cache(maxsize=8)
@@ -75,6 +79,7 @@ class StoragePipeline:
         self.stored = 0
         self.storage_failed = False
         self.revisit_limit = settings.getint("JOBTRENDS_REVISIT_MISSING", 200)
+        self.revisit_replays = settings.getbool("JOBTRENDS_REVISIT_REPLAYS", False)
         self.revisited = False
 
     @classmethod
@@ -160,7 +165,10 @@ class StoragePipeline:
         emptied board's postings close though an empty listing is never trusted on its own.
 
         Not after a listing that failed (what it left out is unknown), a storage error, or in
-        a crawl shared through Redis (another process may still store what this one missed).
+        a crawl shared through Redis (another process may still store what this one missed);
+        nor in a replay (observed over :data:`REPLAY_AFTER` before now: today's answers would
+        be dated then, and an archive's mirror answers 404 for what it never kept), unless
+        ``JOBTRENDS_REVISIT_REPLAYS`` says what answers serves that time.
         """
         if self.revisited or not isinstance(spider, SourceSpider) or not spider.listing_done():
             return
@@ -169,6 +177,10 @@ class StoragePipeline:
         limit = self.revisit_limit if source.revisit_missing is None else source.revisit_missing
         if (limit <= 0 or not KINDS[source.kind].revisits or self.recorder is None
                 or self.recorder.run_id is None or spider.listing_failed or self.redis_url):
+            return
+        if utcnow() - self.recorder.observed_at > REPLAY_AFTER and not self.revisit_replays:
+            logger.info("source %s: a replay (observed at %s): postings the listing left out "
+                        "are not revisited", source.name, self.recorder.observed_at)
             return
         self.flush()
         if self.storage_failed:

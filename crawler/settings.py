@@ -38,6 +38,7 @@ RETRY_AFTER_MAX = 300.0  # a longer Retry-After gives up instead of stalling the
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.RevisitResponseCounter": 560,
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "crawler.middlewares.ContactUserAgentMiddleware": 500,
 }
@@ -60,6 +61,9 @@ JOBTRENDS_ENRICH_BATCH = 256
 # source and crawl, most recently seen first: a 404/410 closes them at the crawl's time, an
 # emptied board's included. 0 turns it off; a source's revisit_missing key overrides it
 JOBTRENDS_REVISIT_MISSING = 200
+# a crawl observed over a day before now is a replay: no revisits (today's answers would be
+# dated then), unless what answers serves that time (the demo's simulated market does)
+JOBTRENDS_REVISIT_REPLAYS = False
 
 # --- several processes sharing one crawl: set JOBTRENDS_REDIS_URL (crawler.redis.RedisAddon)
 JOBTRENDS_REDIS_URL = os.environ.get("JOBTRENDS_REDIS_URL")

@@ -112,7 +112,9 @@ def crawl_command(db_url: str, sources: Path, observed_at: datetime) -> list[str
     """``jobtrends crawl`` of every source in ``sources``, observed at ``observed_at``."""
     return [sys.executable, "-c", "from jobtrends.cli import main; main()", "--db", db_url,
             "crawl", "--sources", str(sources), "--observed-at", observed_at.isoformat(),
-            "--allow-future"]  # a simulated market's weeks may run past today
+            "--allow-future",  # a simulated market's weeks may run past today
+            # the simulated market answers for the week replayed: revisits see that week too
+            "--set", "JOBTRENDS_REVISIT_REPLAYS=true"]
 
 
 def _crawl_week(db_url: str, sources: Path, observed_at: datetime, log: Path) -> None:
@@ -244,7 +246,9 @@ def crawl_weeks_in_process(market: Market, server: MarketServer, db_url: str, so
     from storage.lifecycle import reconcile
 
     sources = load_sources(sources_file)
-    quiet: dict[str, Any] = {"LOG_LEVEL": "WARNING", "LOGSTATS_INTERVAL": 0}
+    # the simulated market answers for the week replayed: revisits see that week too
+    quiet: dict[str, Any] = {"LOG_LEVEL": "WARNING", "LOGSTATS_INTERVAL": 0,
+                             "JOBTRENDS_REVISIT_REPLAYS": True}
     if log_file is not None:
         quiet["LOG_FILE"] = str(log_file)  # the crawl's warnings go to the log, not the screen
     process = AsyncCrawlerProcess(crawl_settings(db_url=db_url, overrides=quiet))

@@ -53,19 +53,9 @@ class SourceHealth:
 
     @property
     def listed_nothing(self) -> bool:
-        """The latest crawl finished cleanly but listed nothing while postings were open, and
-        some still are: an emptied board, or a broken page (``reconcile --accept-empty`` tells
-        them apart)."""
-        return self._empty_listing and self.open_postings > 0
-
-    @property
-    def emptied(self) -> bool:
-        """The latest crawl listed nothing, and every posting open before it has closed since:
-        their own pages answered 404 when the crawler revisited them (the board emptied)."""
-        return self._empty_listing and self.open_postings == 0
-
-    @property
-    def _empty_listing(self) -> bool:
+        """The latest crawl finished cleanly but listed nothing while postings were open: an
+        emptied board, or a broken page (``reconcile --accept-empty`` tells them apart, and so
+        do the postings' own pages, which the crawler revisits where it can)."""
         return self.last_status == RUN_INCOMPLETE and EMPTY_LISTING in (self.last_detail or "")
 
     def stale(self, as_of: datetime, max_age: timedelta) -> bool:
@@ -85,7 +75,7 @@ class SourceHealth:
                 return "never crawled completely" if self.runs else "never crawled"
             days = (as_of - self.last_complete_at).days
             return f"no complete crawl for {days} day{'s' if days != 1 else ''}"
-        if self.last_status == RUN_INCOMPLETE and not self.emptied:
+        if self.last_status == RUN_INCOMPLETE:
             return "latest crawl incomplete"
         return None
 

@@ -553,25 +553,37 @@ def _reconciled_since_start(conn: Connection, run: Any) -> bool:
 
 
 def _open_before(conn: Connection, run: Any) -> int:
-    """The postings of ``run``'s source open before it: open now, first seen before it, and
-    not reopened by it (closed when it started)."""
-    reopened_by_run = (
-        select(events_table.c.id)
-        .where(
-            events_table.c.posting_id == postings.c.id,
-            events_table.c.kind == models.EVENT_REOPENED,
-            events_table.c.crawl_run_id == run.id,
+    """The postings of ``run``'s source open before it: first seen before it, open now and
+    not reopened by it (closed when it started), or closed by its own close signals (applied
+    before it is judged: open when it started, as the count recorded then says)."""
+
+    def event_of_run(kind: str) -> Any:
+        return (
+            select(events_table.c.id)
+            .where(
+                events_table.c.posting_id == postings.c.id,
+                events_table.c.kind == kind,
+                events_table.c.crawl_run_id == run.id,
+            )
+            .exists()
         )
-        .exists()
-    )
+
     count: int = conn.execute(
         select(func.count())
         .select_from(postings)
         .where(
             postings.c.source_id == run.source_id,
-            postings.c.status == models.POSTING_OPEN,
             postings.c.first_seen_at < run.observed_at,
-            ~reopened_by_run,
+            or_(
+                and_(
+                    postings.c.status == models.POSTING_OPEN,
+                    ~event_of_run(models.EVENT_REOPENED),
+                ),
+                and_(
+                    postings.c.status == models.POSTING_CLOSED,
+                    event_of_run(models.EVENT_CLOSED),
+                ),
+            ),
         )
     ).scalar_one()
     return count
@@ -671,13 +683,24 @@ def _close_expired(
     )
 
 
+def _signal_close_time(row: Any) -> datetime:
+    """When a signal closes its posting: at the first complete crawl that missed it, when one
+    did (the date the K-miss rule gives; a revisit may find the page gone crawls later, after
+    a failed or capped one), else at the signal's own time. ``expired`` keeps its own time."""
+    missed = row.first_missed_at
+    if row.reason != models.CLOSE_EXPIRED and missed is not None and missed < row.observed_at:
+        return cast(datetime, missed)
+    return cast(datetime, row.observed_at)
+
+
 def _apply_close_signals(
     conn: Connection, now: datetime, report: ReconcileReport, *, until: datetime | None
 ) -> None:
     """Close postings named by explicit signals observed up to ``until``, at the signal's time.
 
     A signal loses to a later sighting (the posting is listed again), and ``expired`` counts
-    only for sources that cannot list postings again.
+    only for sources that cannot list postings again. A posting a complete crawl missed before
+    closes at that crawl (:func:`_signal_close_time`).
     """
     query = (
         select(
@@ -689,6 +712,7 @@ def _apply_close_signals(
             postings.c.id.label("posting_id"),
             postings.c.status,
             postings.c.last_seen_at,
+            postings.c.first_missed_at,
         )
         .join(sources, sources.c.id == signals.c.source_id)
         .outerjoin(
@@ -718,7 +742,7 @@ def _apply_close_signals(
             continue
         closes[row.posting_id] = {
             "b_id": row.posting_id,
-            "b_at": row.observed_at,
+            "b_at": _signal_close_time(row),
             "b_reason": row.reason,
             "b_run": row.crawl_run_id,
         }

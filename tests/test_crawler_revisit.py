@@ -20,7 +20,7 @@ from storage.ingest import finish_crawl_run, start_crawl_run, upsert_postings
 from storage.records import PostingRecord
 from storage.schema import upgrade
 
-WEEK1, WEEK2 = "2026-03-02T09:00:00", "2026-03-09T09:00:00"
+WEEK1, WEEK2, WEEK3 = "2026-03-02T09:00:00", "2026-03-09T09:00:00", "2026-03-16T09:00:00"
 
 
 def _source(name: str, kind: str, base: str, key: str, *extra: str) -> str:
@@ -29,11 +29,14 @@ def _source(name: str, kind: str, base: str, key: str, *extra: str) -> str:
                       f'base_url = "{base}"\ncountry = "BE"', *extra, ""])
 
 
-def _crawl(db: str, path: Path, observed: str, *sources: str, args: tuple[str, ...] = ()
-           ) -> str:
+def _crawl(db: str, path: Path, observed: str, *sources: str, replay: bool = True) -> str:
+    """``jobtrends crawl`` of ``sources`` observed at ``observed``: before today, so a replay,
+    whose revisits are allowed (the mock server answers the same whatever the time) unless
+    not ``replay``."""
     path.write_text("\n".join(sources), encoding="utf-8")
+    allow = ("--set", "JOBTRENDS_REVISIT_REPLAYS=true") if replay else ()
     proc = run_cli("--db", db, "crawl", "--sources", str(path), "--observed-at", observed,
-                   "--no-enrich", *FAST_ARGS, *args, cwd=path.parent, env={"COLUMNS": "200"})
+                   "--no-enrich", *FAST_ARGS, *allow, cwd=path.parent, env={"COLUMNS": "200"})
     assert proc.returncode in (0, 4), proc.stdout + proc.stderr  # 4: some source incomplete
     return proc.stdout + proc.stderr
 
@@ -102,12 +105,13 @@ def test_an_emptied_board_closes_through_its_postings_404(
         status = conn.execute(text("SELECT status FROM crawl_runs ORDER BY id DESC LIMIT 1"))
         assert status.scalar_one() == "incomplete", out  # the empty listing itself is not trusted
     engine.dispose()
-    # nothing for the operator to do: the board is shown emptied, not flagged
+    # flagged once all the same (a site whose pages moved looks the same), with what happened
     health = run_cli("--db", sqlite_url, "sources", "status", "--as-of", WEEK2, cwd=tmp_path,
-                     env={"COLUMNS": "200"})
-    assert health.returncode == 0, health.stdout + health.stderr
-    assert "emptied (listed nothing; its postings answered 404)" in health.stdout
-    assert "need attention" not in health.stdout and "--accept-empty" not in health.stdout
+                     env={"COLUMNS": "300"})
+    assert health.returncode == 4, health.stdout + health.stderr
+    assert "The latest crawl of board listed nothing, and the pages of its open postings " \
+        "answered 404/410: they are closed." in health.stdout
+    assert "--accept-empty" not in health.stdout
 
 
 def test_no_revisit_after_a_failed_listing_and_at_most_the_limit(
@@ -142,13 +146,33 @@ def test_a_failed_revisit_is_no_signal_and_no_failed_page(
     assert _postings(sqlite_url)[("flaky", "4012399")] == ("open", None, None)
     engine = create_engine(sqlite_url)
     with engine.connect() as conn:
-        run = conn.execute(text("SELECT status, pages_failed FROM crawl_runs "
+        run = conn.execute(text("SELECT status, pages_fetched, pages_failed FROM crawl_runs "
                                 "ORDER BY id DESC LIMIT 1")).one()
         misses = conn.execute(text("SELECT miss_count FROM postings "
                                    "WHERE source_job_id = '4012399'")).scalar_one()
     engine.dispose()
-    # the listing was whole: the run is complete and counts its miss
-    assert (run.status, run.pages_failed, misses) == ("complete", 0, 1)
+    # the listing was whole: the run is complete and counts its miss; its pages are robots.txt
+    # and the listing (the revisit's 500s, retries included, are neither fetched nor failed)
+    assert (run.status, run.pages_fetched, run.pages_failed, misses) == ("complete", 2, 0, 1)
+    # week 3: the job's endpoint answers 404: closed at the complete crawl that first missed it
+    # (week 2), as the K-miss rule would date it, not when the revisit could tell
+    _crawl(sqlite_url, tmp_path / "w3.toml", WEEK3, _source("flaky", "greenhouse", base,
+                                                            "acme-one"))
+    assert _postings(sqlite_url)[("flaky", "4012399")] == (
+        "closed", "http_gone", "2026-03-09 09:00")
+
+
+def test_a_replay_revisits_nothing_unless_told(
+        mockserver: MockServer, tmp_path: Path, sqlite_url: str) -> None:  # noqa: F811
+    """A crawl observed before today replays the past: today's answers would be dated then
+    (and an archive's mirror answers 404 for what it never kept)."""
+    base = mockserver.url
+    _crawl(sqlite_url, tmp_path / "w1.toml", WEEK1, _source("old", "greenhouse", base, "acme"))
+    before = _per_job_hits(mockserver, "/v1/boards/acme-one/jobs/4012399")
+    _crawl(sqlite_url, tmp_path / "w2.toml", WEEK2,
+           _source("old", "greenhouse", base, "acme-one"), replay=False)
+    assert _per_job_hits(mockserver, "/v1/boards/acme-one/jobs/4012399") == before
+    assert _postings(sqlite_url)[("old", "4012399")] == ("open", None, None)
 
 
 def test_a_career_site_posting_page_gone_or_no_longer_accepting_closes(

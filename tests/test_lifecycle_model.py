@@ -283,7 +283,9 @@ class Model:
                 continue  # seen after the signal (not with these in-order crawls)
             if reason == models.CLOSE_EXPIRED and RELISTS[run.source]:
                 continue
-            self.close(posting, run.at, reason, run.crawl)
+            # a posting a complete crawl missed before closes at that crawl's time
+            missed = posting.first_missed_at if reason != models.CLOSE_EXPIRED else None
+            self.close(posting, missed or run.at, reason, run.crawl)
         complete = run.clean and not too_few(run.seen, run.open_before)
         if run.clean and (run.seen > 0 or run.open_before == 0):
             suspect = self.pending_suspect(run)

@@ -283,6 +283,25 @@ def test_explicit_signal_closes_at_its_time_even_in_an_incomplete_crawl(engine: 
     ]
 
 
+@pytest.mark.parametrize("deferred", [False, True], ids=["each", "deferred"])
+def test_a_runs_own_signals_leave_its_open_count_as_it_was(engine: Engine, deferred: bool) -> None:
+    """Week 1 lists 4 of 10 open postings and its revisits found the other 6 gone: the signals
+    close them (at week 1) before the run is judged, and a deferred reconcile, which counts
+    what was open before the run again, must still count them (10, not 4): the same suspect
+    drop as with reconcile after each crawl."""
+    ids = [f"p{n}" for n in range(10)]
+    crawl(engine, week(0), ids, run_reconcile=not deferred)
+    gone = dict.fromkeys(ids[4:], models.CLOSE_HTTP_GONE)
+    crawl(engine, week(1), ids[:4], signals=gone, run_reconcile=not deferred)
+    if deferred:
+        run(engine)
+    (first, _), (second, detail) = run_statuses(engine)
+    assert (first, second) == (models.RUN_COMPLETE, models.RUN_INCOMPLETE)
+    assert "saw 4 postings of 10 open before" in detail
+    assert {job: state(engine)[job][:2] for job in ids[4:]} == dict.fromkeys(
+        ids[4:], ("closed", week(1)))
+
+
 def test_signal_loses_to_a_later_sighting(engine: Engine) -> None:
     crawl(engine, week(0), ["a", "b"])
     crawl(engine, week(1), ["a", "b"], signals={"b": models.CLOSE_HTTP_GONE}, run_reconcile=False)

@@ -127,6 +127,11 @@ class JsonLdSpider(SourceSpider):
                 assert self.crawler.engine is not None
                 self.crawler.engine.crawl(request)
             raise DontCloseSpider
+        if self._sitemap_in_flight:
+            # the last sitemap released was dropped (a duplicate): the listing is done, and
+            # one more idle round lets the revisits that wait for it start (listing_done)
+            self._sitemap_in_flight = False
+            raise DontCloseSpider
 
     # -- listing pages with pagination
     def parse_listing(self, response: Response, page: int = 1) -> Output:
@@ -210,10 +215,11 @@ class JsonLdSpider(SourceSpider):
 
     def revisit_url(self, source_job_id: str, url: str | None) -> str | None:
         """The posting's own page: it answers 404/410 or says it no longer accepts applications
-        once the job is gone."""
-        if url:
-            return url
-        return source_job_id if source_job_id.startswith(("http://", "https://")) else None
+        once the job is gone. Only postings identified by their page's URL: one of several
+        postings on a page (``page#…`` ids) cannot be told apart by what the page says."""
+        if not source_job_id.startswith(("http://", "https://")) or "#" in source_job_id:
+            return None
+        return url or source_job_id
 
     def revisit_page(self, response: Response, source_job_id: str) -> Iterator[PostingGoneItem]:
         """A page that still answers may say the job is over: no longer accepting applications,
@@ -222,10 +228,10 @@ class JsonLdSpider(SourceSpider):
         if not isinstance(response, TextResponse):
             return
         page = jsonld.parse_page(response.text, response.url, self.ctx, check_closed=True)
-        if page.not_accepting:
+        if page.not_accepting and len(page.postings) <= 1:
             reason = CLOSE_NOT_ACCEPTING
-        elif any(item.valid_through and item.valid_through < self.observed_at
-                 for item in page.postings):
+        elif any(item.source_job_id == source_job_id and item.valid_through
+                 and item.valid_through < self.observed_at for item in page.postings):
             reason = CLOSE_EXPIRED
         else:
             return

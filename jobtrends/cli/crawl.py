@@ -318,7 +318,8 @@ def register(app: typer.Typer) -> None:
         max_age = timedelta(days=stale_after)
         flagged: list[str] = []  # "name: problem (why the latest crawl was incomplete)"
         stale = False  # some source has no recent complete crawl: it may no longer be crawled
-        emptied: list[str] = []  # sources whose latest crawl listed nothing
+        emptied: list[str] = []  # sources whose latest crawl listed nothing, postings open
+        closed_by_404: list[str] = []  # ... whose open postings all closed since (their 404s)
         for src in sources:
             problem = src.problem(now, max_age)
             stale = stale or src.stale(now, max_age)
@@ -326,15 +327,13 @@ def register(app: typer.Typer) -> None:
                 why = src.why_incomplete
                 flagged.append(f"{src.name}: {problem}" + (f" ({why})" if why else ""))
                 if src.listed_nothing:
-                    emptied.append(src.name)
+                    (emptied if src.open_postings else closed_by_404).append(src.name)
             table.add_row(
                 escape(src.name), str(src.runs), _day(src.last_observed_at),
                 _day(src.last_complete_at), str(src.open_postings),
                 f"[red]{escape(problem)}[/]" if problem
                 else f"retired {src.retired_at:%Y-%m-%d}" if src.retired_at
-                else "running" if src.running
-                else "[green]emptied[/] (listed nothing; its postings answered 404)"
-                if src.emptied else "[green]ok[/]",
+                else "running" if src.running else "[green]ok[/]",
             )
         if not quiet:
             console.print(table)
@@ -348,6 +347,12 @@ def register(app: typer.Typer) -> None:
                               "empty listing is never trusted on its own (a broken page looks "
                               "the same): if a board really has no open roles left, "
                               "`jobtrends reconcile --accept-empty NAME` closes its postings.",
+                              highlight=False, markup=False, soft_wrap=True)
+            if closed_by_404:
+                console.print(f"The latest crawl of {', '.join(closed_by_404)} listed nothing, "
+                              "and the pages of its open postings answered 404/410: they are "
+                              "closed. If the board really emptied, nothing more is needed (its "
+                              "next crawl is complete); if its pages moved, correct the source.",
                               highlight=False, markup=False, soft_wrap=True)
             if stale:
                 console.print("A source that is no longer crawled keeps its postings open: "

@@ -3,8 +3,10 @@
 Routes (``{base}`` is the server's URL):
 
 - ``/robots.txt`` allows everything and names the job boards' sitemaps;
-- ``{base}/greenhouse/v1/boards/{board}/jobs?content=true`` (Greenhouse job-board API);
-- ``{base}/lever/v0/postings/{site}?mode=json&skip=N&limit=M`` (Lever postings API);
+- ``{base}/greenhouse/v1/boards/{board}/jobs?content=true`` (Greenhouse job-board API) and
+  ``…/jobs/{id}`` (one job: 404 once it is taken down);
+- ``{base}/lever/v0/postings/{site}?mode=json&skip=N&limit=M`` (Lever postings API) and
+  ``…/postings/{site}/{id}`` (one posting: 404 once it is taken down);
 - ``{base}/boards/{board}/jobs?page=N`` listing pages, ``/boards/{board}/sitemap.xml``
   (a sitemap index) with ``sitemap-jobs-{k}.xml`` parts, and ``/boards/{board}/jobs/{id}``
   posting pages embedding schema.org ``JobPosting`` JSON-LD.
@@ -149,6 +151,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _greenhouse_job(self, board: str, job_id: str, week: int, base: str) -> None:
         """One job of the Job Board API: 404 once it is taken down."""
+        source = self._source(KIND_GREENHOUSE, board)
+        if source is not None and self._failing(source, week):
+            return None
         placement = self._live(KIND_GREENHOUSE, board, job_id, week)
         if placement is None:
             return self._json(404, {"status": 404, "error": "Job not found"})
@@ -156,6 +161,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _lever_posting(self, site: str, job_id: str, week: int, base: str) -> None:
         """One posting of the Postings API: 404 once it is taken down."""
+        source = self._source(KIND_LEVER, site)
+        if source is not None and self._failing(source, week):
+            return None
         placement = self._live(KIND_LEVER, site, job_id, week)
         if placement is None:
             return self._json(404, {"ok": False, "error": "Document not found"})
