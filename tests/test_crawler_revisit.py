@@ -175,37 +175,59 @@ def test_a_replay_revisits_nothing_unless_told(
     assert _postings(sqlite_url)[("old", "4012399")] == ("open", None, None)
 
 
+def _seed(db: str, source: str, ids: dict[str, str], *, can_relist: bool = True) -> None:
+    """Week 1 of ``source`` (a jsonld site) listed these postings (id -> page URL)."""
+    engine = create_engine(db)
+    upgrade(engine)
+    with Session(engine) as session, session.begin():
+        run_id = start_crawl_run(session, source, kind="jsonld", can_relist=can_relist,
+                                 observed_at=datetime(2026, 3, 2, 9), country="BE")
+        upsert_postings(session, run_id, [PostingRecord(job_id, "Engineer", url=url)
+                                          for job_id, url in ids.items()])
+        finish_crawl_run(session, run_id, finish_reason="finished", pages_fetched=4,
+                         pages_failed=0)
+    engine.dispose()
+
+
+def _site(name: str, base: str, sitemap: str, *extra: str) -> str:
+    return "\n".join([f'[[source]]\nname = "{name}"\nkind = "jsonld"\ncountry = "BE"\n'
+                      f'sitemap_urls = ["{base}/site/{sitemap}"]', *extra, ""])
+
+
 def test_a_career_site_posting_page_gone_or_no_longer_accepting_closes(
         mockserver: MockServer, tmp_path: Path, sqlite_url: str) -> None:  # noqa: F811
     """jsonld: the revisit fetches the posting's page; 404/410 and "no longer accepting
     applications" close it, a page still showing its JobPosting does not (nor is it a
-    sighting: the site's sitemap left it out)."""
+    sighting: the site's sitemap left it out). A past validThrough closes a posting of a
+    source that cannot list it again. One of several postings on a page is not revisited:
+    what the page says cannot be told apart."""
     base = mockserver.url
-    pages = {name: f"{base}/site/jobs/{name}" for name in ("101.html", "closed.html",
-                                                           "gone-404-x.html")}
-    engine = create_engine(sqlite_url)
-    upgrade(engine)
-    with Session(engine) as session, session.begin():  # week 1: the site listed all three
-        run_id = start_crawl_run(session, "site", kind="jsonld", observed_at=datetime(
-            2026, 3, 2, 9), country="BE")
-        upsert_postings(session, run_id, [PostingRecord(url, f"Engineer {name}", url=url)
-                                          for name, url in pages.items()])
-        finish_crawl_run(session, run_id, finish_reason="finished", pages_fetched=4,
-                         pages_failed=0)
-    engine.dispose()
-    sitemap = (f'[[source]]\nname = "site"\nkind = "jsonld"\ncountry = "BE"\n'
-               f'sitemap_urls = ["{base}/site/sitemap-b.xml"]\n')
-    out = _crawl(sqlite_url, tmp_path / "w2.toml", WEEK2, sitemap)
+    page = {name: f"{base}/site/jobs/{name}" for name in (
+        "101.html", "closed.html", "gone-404-x.html", "106-expired.html", "203-list.html")}
+    several = page["203-list.html"] + "#2"
+    _seed(sqlite_url, "site", {page[n]: page[n] for n in ("101.html", "closed.html",
+                                                          "gone-404-x.html")}
+          | {several: page["203-list.html"]})
+    _seed(sqlite_url, "oneoff", {page["106-expired.html"]: page["106-expired.html"]},
+          can_relist=False)
+    out = _crawl(sqlite_url, tmp_path / "w2.toml", WEEK2, _site("site", base, "sitemap-b.xml"),
+                 _site("oneoff", base, "sitemap-a.xml", "can_relist = false"))
     postings = _postings(sqlite_url)
-    assert postings[("site", pages["gone-404-x.html"])] == (
+    assert postings[("site", page["gone-404-x.html"])] == (
         "closed", "http_gone", "2026-03-09 09:00"), out
-    assert postings[("site", pages["closed.html"])] == (
+    assert postings[("site", page["closed.html"])] == (
         "closed", "not_accepting", "2026-03-09 09:00"), out
-    assert postings[("site", pages["101.html"])] == ("open", None, None), out
+    assert postings[("site", page["101.html"])] == ("open", None, None), out
+    assert postings[("oneoff", page["106-expired.html"])] == (
+        "closed", "expired", "2026-03-09 09:00"), out
+    assert postings[("site", several)] == ("open", None, None), out
+    assert _per_job_hits(mockserver, "/site/jobs/203-list.html") == 0
     engine = create_engine(sqlite_url)
     with engine.connect() as conn:
-        last_seen = conn.execute(text("SELECT last_seen_at FROM postings WHERE source_job_id "
-                                      "= :id"), {"id": pages["101.html"]}).scalar_one()
+        last_seen = conn.execute(text(
+            "SELECT last_seen_at FROM postings p JOIN sources s ON s.id = p.source_id "
+            "WHERE s.name = 'site' AND source_job_id = :id"), {"id": page["101.html"]}
+        ).scalar_one()
     engine.dispose()
     assert str(last_seen).startswith("2026-03-02")  # the revisit was not a sighting
 

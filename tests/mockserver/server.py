@@ -202,6 +202,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def site(self, rel: str) -> Response:
         """A career site: pages with JSON-LD, sitemaps (also gzipped), odd encodings."""
+        self.server.state.hit(f"/site/{rel}")
         if ".." in rel:
             return Response(400, b"bad path", "text/plain")
         if re.search(r"gone-404", rel):
