@@ -16,6 +16,7 @@ def test_list_and_check_online(mockserver: MockServer, tmp_path: Path) -> None: 
     sources.write_text(
         f'[[source]]\nname = "acme"\nkind = "greenhouse"\nboard = "acme"\nbase_url = "{base}"\n'
         f'\n[[source]]\nname = "globex"\nkind = "lever"\nsite = "globex"\nbase_url = "{base}"\n'
+        'revisit_missing = 3\n'
         f'\n[[source]]\nname = "wayne"\nkind = "personio"\ncompany = "wayne"\n'
         f'base_url = "{base}/personio/wayne"\n'
         f'\n[[source]]\nname = "ghost"\nkind = "greenhouse"\nboard = "nope"\nbase_url = "{base}"\n'
@@ -27,12 +28,13 @@ def test_list_and_check_online(mockserver: MockServer, tmp_path: Path) -> None: 
                      env={"COLUMNS": "200"})
     assert listed.returncode == 0
     rows = {cells[0]: cells[1:] for line in listed.stdout.splitlines()
-            if len(cells := [c.strip() for c in line.split("│")[1:-1]]) == 7}
-    # name: kind, key, country, enabled, first-party, origin
-    assert rows["acme"][:5] == ["greenhouse", "board=acme", "", "yes", "yes"]
-    assert rows["off"][3:5] == ["no", "yes"]
-    assert rows["jobs-be"][:5] == [
-        "jsonld", f"1 URL(s): {base}/site/sitemap-a.xml", "", "yes", "no"]
+            if len(cells := [c.strip() for c in line.split("│")[1:-1]]) == 8}
+    # name: kind, key, country, enabled, first-party, revisits, origin
+    assert rows["acme"][:6] == ["greenhouse", "board=acme", "", "yes", "yes", "up to 200"]
+    assert rows["off"][3:6] == ["no", "yes", "no"]  # ashby: no page per posting to revisit
+    assert rows["globex"][5] == "up to 3"
+    assert rows["jobs-be"][:6] == [
+        "jsonld", f"1 URL(s): {base}/site/sitemap-a.xml", "", "yes", "no", "up to 200"]
 
     offline = run_cli("sources", "check", "--sources", str(sources), cwd=tmp_path,
                       env={"COLUMNS": "200"})

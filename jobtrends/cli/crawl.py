@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from crawler.endpoints import first_url
+from crawler.settings import JOBTRENDS_REVISIT_MISSING
 from crawler.sources import (
     DEFAULT_SOURCES_FILE,
     KINDS,
@@ -84,6 +85,15 @@ def _settings_pairs(pairs: list[str] | None) -> dict[str, Any]:
                            EXIT_USAGE) from None
         found[key] = value
     return found
+
+
+def _revisits(source: SourceConfig) -> str:
+    """How many unlisted open postings a crawl of ``source`` revisits at most ("no": none, its
+    kind has no page per posting that answers 404; the default unless --set changes it)."""
+    if not KINDS[source.kind].revisits:
+        return "no"
+    limit = JOBTRENDS_REVISIT_MISSING if source.revisit_missing is None else source.revisit_missing
+    return f"up to {limit}" if limit else "no"
 
 
 def _key_of(source: SourceConfig) -> str:
@@ -241,12 +251,13 @@ def register(app: typer.Typer) -> None:
     def list_sources(sources_file: SourcesOption = Path(DEFAULT_SOURCES_FILE)) -> None:
         """Show the sources of the sources file."""
         table = Table(title=escape(str(sources_file)))
-        for column in ("name", "kind", "key", "country", "enabled", "first-party", "origin"):
+        for column in ("name", "kind", "key", "country", "enabled", "first-party", "revisits",
+                       "origin"):
             table.add_column(column)
         for src in _load(sources_file):
             cells = (src.name, src.kind, _key_of(src), src.country or "",
                      "yes" if src.enabled else "no", "yes" if src.first_party else "no",
-                     src.origin if src.kind != "jsonld" else "")
+                     _revisits(src), src.origin if src.kind != "jsonld" else "")
             table.add_row(*map(escape, cells))
         console.print(table)
 
