@@ -30,6 +30,16 @@ def test_every_command_answers_help_with_its_usage() -> None:
         assert f"Usage: jobtrends {' '.join(path)}".rstrip() in " ".join(result.output.split())
 
 
+def test_flags_are_not_labelled_as_if_they_took_a_value() -> None:
+    """Typer 0.2x labels flags ``<bool>`` (``--online <bool>``): a user reads that the flag
+    takes a value. No help shows it; options keep their labels."""
+    for path in _command_paths(typer.main.get_command(app)):
+        result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
+        assert "<bool>" not in result.output, (path, result.output)
+    crawl_help = runner.invoke(app, ["crawl", "--help"], env={"COLUMNS": "200"}).output
+    assert "--observed-at" in crawl_help and "TIME" in crawl_help
+
+
 def test_the_program_help_lists_the_exit_codes_scripts_rely_on() -> None:
     result = runner.invoke(app, ["--help"])
     text = " ".join(result.output.split())

@@ -6,7 +6,7 @@ rely on are in :mod:`jobtrends.cli.common`.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -19,6 +19,23 @@ EXIT_CODES_HELP = (
     f"unreachable, its URL malformed or its schema not current; {common.EXIT_PARTIAL} done, "
     "but some source did not crawl completely (crawl) or needs attention (sources status)."
 )
+
+def _flags_show_no_type() -> None:
+    """Typer 0.2x labels a flag with its Python type in help (``--online <bool>``), as if it
+    took a value; older releases did not. Flags lose the label; options keep theirs."""
+    option = getattr(typer.core, "TyperOption", None)
+    label = getattr(option, "display_type_rich", None)
+    if option is None or label is None or getattr(label, "flags_unlabelled", False):
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        return None if getattr(self, "is_flag", False) else label(self, ctx)
+
+    display_type_rich.flags_unlabelled = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich
+
+
+_flags_show_no_type()
 
 app = typer.Typer(
     name="jobtrends",
