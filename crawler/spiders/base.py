@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -42,7 +43,7 @@ LISTING_FAILED_REASON = "listing_failed"
 STAT_REVISITED = "jobtrends/revisit/requested"
 STAT_REVISIT_GONE = "jobtrends/revisit/gone"
 STAT_REVISIT_FAILED = "jobtrends/revisit/failed"
-# close signals yielded, per reason: jobtrends/gone/<reason> (they are items, not postings)
+# close signals scraped, per reason: jobtrends/gone/<reason> (they are items, not postings)
 STAT_GONE = "jobtrends/gone"
 GONE_STATUSES = (404, 410)
 
@@ -84,6 +85,7 @@ class SourceSpider(scrapy.Spider):
             crawler.settings.set("JOBTRENDS_OBSERVED_AT", utcnow().isoformat(), priority="spider")
         spider = super().from_crawler(crawler, *args, source=source, **kwargs)
         spider.observed_at = observed_at(crawler.settings)
+        crawler.signals.connect(spider.count_gone, signal=signals.item_scraped)
         return spider
 
     def __init__(self, *args: Any, source: SourceConfig, **kwargs: Any) -> None:
@@ -143,11 +145,16 @@ class SourceSpider(scrapy.Spider):
 
     def gone(self, job_id: str, url: str | None, reason: str) -> PostingGoneItem:
         """A close signal for posting ``job_id`` (``reason``: one of storage's CLOSE_*)."""
-        stats = self.crawler.stats
-        assert stats is not None
-        stats.inc_value(f"{STAT_GONE}/{reason}")
         logger.info("source %s: %s gone (%s)", self.source.name, url or job_id, reason)
         return PostingGoneItem(self.source.name, job_id, url, reason)
+
+    def count_gone(self, item: Any) -> None:
+        """Count a close signal once scraped (Scrapy's ``item_scraped_count`` counts it too, as
+        an item: :attr:`crawler.runner.SourceOutcome.items` leaves these out)."""
+        if isinstance(item, PostingGoneItem):
+            stats = self.crawler.stats
+            assert stats is not None
+            stats.inc_value(f"{STAT_GONE}/{item.reason}")
 
     def revisit_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
