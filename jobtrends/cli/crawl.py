@@ -349,26 +349,26 @@ def register(app: typer.Typer) -> None:
         if not quiet:
             console.print(table)
         if flagged:
+            def say(text: str) -> None:  # unwrapped, as written: for the mail of a cron job
+                console.print(text, highlight=False, markup=False, soft_wrap=True)
+
             console.print(f"{len(flagged)} of {len(sources)} source(s) need attention:",
                           highlight=False)
-            for line in flagged:  # one line each, unwrapped: for the mail of a cron job
-                console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+            for line in flagged:
+                say(f"  {line}")
             if emptied:
-                console.print(f"The latest crawl of {', '.join(emptied)} listed nothing. An "
-                              "empty listing is never trusted on its own (a broken page looks "
-                              "the same): if a board really has no open roles left, "
-                              "`jobtrends reconcile --accept-empty NAME` closes its postings.",
-                              highlight=False, markup=False, soft_wrap=True)
+                say(f"The latest crawl of {', '.join(emptied)} listed nothing. An empty listing "
+                    "is never trusted on its own (a broken page looks the same): if a board "
+                    "really has no open roles left, `jobtrends reconcile --accept-empty NAME` "
+                    "closes its postings.")
             if closed_by_404:
-                console.print(f"The latest crawl of {', '.join(closed_by_404)} listed nothing, "
-                              "and the pages of its open postings answered 404/410: they are "
-                              "closed. If the board really emptied, nothing more is needed (its "
-                              "next crawl is complete); if its pages moved, correct the source.",
-                              highlight=False, markup=False, soft_wrap=True)
+                say(f"The latest crawl of {', '.join(closed_by_404)} listed nothing, and the "
+                    "pages of its open postings answered 404/410: they are closed. If the board "
+                    "really emptied, nothing more is needed (its next crawl is complete); if its "
+                    "pages moved, correct the source.")
             if stale:
-                console.print("A source that is no longer crawled keeps its postings open: "
-                              "`jobtrends sources retire NAME` right-censors them and stops "
-                              "flagging it.", highlight=False, markup=False, soft_wrap=True)
+                say("A source that is no longer crawled keeps its postings open: `jobtrends "
+                    "sources retire NAME` right-censors them and stops flagging it.")
             raise typer.Exit(EXIT_PARTIAL)
 
     @sources_app.command("retire")

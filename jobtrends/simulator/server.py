@@ -22,12 +22,17 @@ import contextlib
 import json
 import sys
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from jobtrends.simulator import payloads
 from jobtrends.simulator.market import KIND_GREENHOUSE, KIND_JSONLD, KIND_LEVER, Market, Placement
+
+# what the APIs answer for an unknown board, site or posting (status 404)
+GREENHOUSE_NOT_FOUND = {"status": 404, "error": "Job not found"}
+LEVER_NOT_FOUND = {"ok": False, "error": "Document not found"}
 
 
 class MarketServer:
@@ -112,11 +117,15 @@ class _Handler(BaseHTTPRequestHandler):
             return self._greenhouse(parts[3], query, week, base)
         if len(parts) == 6 and parts[:3] == ["greenhouse", "v1", "boards"] \
                 and parts[4] == "jobs":
-            return self._greenhouse_job(parts[3], parts[5], week, base)
+            return self._one_posting(
+                KIND_GREENHOUSE, parts[3], parts[5], week, GREENHOUSE_NOT_FOUND,
+                lambda p: payloads.greenhouse_job(market, p, base, True))
         if len(parts) == 4 and parts[:3] == ["lever", "v0", "postings"]:
             return self._lever(parts[3], query, week, base)
         if len(parts) == 5 and parts[:3] == ["lever", "v0", "postings"]:
-            return self._lever_posting(parts[3], parts[4], week, base)
+            return self._one_posting(
+                KIND_LEVER, parts[3], parts[4], week, LEVER_NOT_FOUND,
+                lambda p: payloads.lever_posting(market, p, base))
         if len(parts) >= 3 and parts[0] == "boards":
             return self._board(parts[1], parts[2:], query, week, base)
         return self._send(404, "text/plain", "not found")
@@ -134,45 +143,30 @@ class _Handler(BaseHTTPRequestHandler):
     def _greenhouse(self, board: str, query: dict[str, str], week: int, base: str) -> None:
         source = self._source(KIND_GREENHOUSE, board)
         if source is None:
-            return self._json(404, {"status": 404, "error": "Job not found"})
+            return self._json(404, GREENHOUSE_NOT_FOUND)
         if self._failing(source, week):
             return None
         live = self.sim.market.visible(source, week)
         content = query.get("content", "").lower() == "true"
         return self._json(200, payloads.greenhouse_board(self.sim.market, live, base, content))
 
-    def _live(self, kind: str, key: str, job_id: str, week: int) -> Placement | None:
-        """The placement ``job_id`` of the source, if it is listed this week."""
+    def _one_posting(self, kind: str, key: str, job_id: str, week: int,
+                     not_found: dict[str, Any], render: Callable[[Placement], Any]) -> None:
+        """One posting of an ATS API: 503 in its source's failing week, 404 (``not_found``)
+        once it is taken down, else ``render(placement)``."""
+        market = self.sim.market
         source = self._source(kind, key)
-        placement = self.sim.market.placement(source, job_id) if source else None
-        if placement is None or not self.sim.market.is_live(placement, week):
-            return None
-        return placement
-
-    def _greenhouse_job(self, board: str, job_id: str, week: int, base: str) -> None:
-        """One job of the Job Board API: 404 once it is taken down."""
-        source = self._source(KIND_GREENHOUSE, board)
         if source is not None and self._failing(source, week):
             return None
-        placement = self._live(KIND_GREENHOUSE, board, job_id, week)
-        if placement is None:
-            return self._json(404, {"status": 404, "error": "Job not found"})
-        return self._json(200, payloads.greenhouse_job(self.sim.market, placement, base, True))
-
-    def _lever_posting(self, site: str, job_id: str, week: int, base: str) -> None:
-        """One posting of the Postings API: 404 once it is taken down."""
-        source = self._source(KIND_LEVER, site)
-        if source is not None and self._failing(source, week):
-            return None
-        placement = self._live(KIND_LEVER, site, job_id, week)
-        if placement is None:
-            return self._json(404, {"ok": False, "error": "Document not found"})
-        return self._json(200, payloads.lever_posting(self.sim.market, placement, base))
+        placement = market.placement(source, job_id) if source else None
+        if placement is None or not market.is_live(placement, week):
+            return self._json(404, not_found)
+        return self._json(200, render(placement))
 
     def _lever(self, site: str, query: dict[str, str], week: int, base: str) -> None:
         source = self._source(KIND_LEVER, site)
         if source is None:
-            return self._json(404, {"ok": False, "error": "Document not found"})
+            return self._json(404, LEVER_NOT_FOUND)
         if self._failing(source, week):
             return None
         live = self.sim.market.visible(source, week)
