@@ -58,17 +58,17 @@ def _per_job_hits(server: MockServer, fragment: str) -> int:
 
 
 def test_a_posting_whose_page_answers_404_closes_at_the_crawl_that_left_it_out(
-        mockserver: MockServer, tmp_path: Path, sqlite_url: str) -> None:  # noqa: F811
+        mockserver: MockServer, tmp_path: Path, db_url: str) -> None:  # noqa: F811
     base = mockserver.url
     week1 = [_source(name, "greenhouse", base, "acme") for name in ("gone", "partial", "off")]
-    _crawl(sqlite_url, tmp_path / "w1.toml", WEEK1, *week1)
+    _crawl(db_url, tmp_path / "w1.toml", WEEK1, *week1)
     # week 2 lists only 4012345 everywhere; 4012399's own endpoint answers 404 on "acme-one",
     # but 200 on "acme-half" (a partial listing: the job is still up)
-    out = _crawl(sqlite_url, tmp_path / "w2.toml", WEEK2,
+    out = _crawl(db_url, tmp_path / "w2.toml", WEEK2,
                  _source("gone", "greenhouse", base, "acme-one"),
                  _source("partial", "greenhouse", base, "acme-half"),
                  _source("off", "greenhouse", base, "acme-one", "revisit_missing = 0"))
-    postings = _postings(sqlite_url)
+    postings = _postings(db_url)
     # the summary counts the one posting each board listed, and the one found gone
     assert [row[:5] for row in table_rows(out, "gone ")] == [
         ["gone", "greenhouse", "1", "1", "1"]], out
@@ -136,15 +136,15 @@ def test_no_revisit_after_a_failed_listing_and_at_most_the_limit(
 
 
 def test_a_failed_revisit_is_no_signal_and_no_failed_page(
-        mockserver: MockServer, tmp_path: Path, sqlite_url: str) -> None:  # noqa: F811
+        mockserver: MockServer, tmp_path: Path, db_url: str) -> None:  # noqa: F811
     base = mockserver.url
-    _crawl(sqlite_url, tmp_path / "w1.toml", WEEK1, _source("flaky", "greenhouse", base, "acme"))
+    _crawl(db_url, tmp_path / "w1.toml", WEEK1, _source("flaky", "greenhouse", base, "acme"))
     # week 2 lists 4012345; 4012399's own endpoint answers 500, retries included
-    out = _crawl(sqlite_url, tmp_path / "w2.toml", WEEK2,
+    out = _crawl(db_url, tmp_path / "w2.toml", WEEK2,
                  _source("flaky", "greenhouse", base, "acme-jobs500"))
     assert "revisiting" in out and "failed" in out  # logged
-    assert _postings(sqlite_url)[("flaky", "4012399")] == ("open", None, None)
-    engine = create_engine(sqlite_url)
+    assert _postings(db_url)[("flaky", "4012399")] == ("open", None, None)
+    engine = create_engine(db_url)
     with engine.connect() as conn:
         run = conn.execute(text("SELECT status, pages_fetched, pages_failed FROM crawl_runs "
                                 "ORDER BY id DESC LIMIT 1")).one()
@@ -156,9 +156,9 @@ def test_a_failed_revisit_is_no_signal_and_no_failed_page(
     assert (run.status, run.pages_fetched, run.pages_failed, misses) == ("complete", 2, 0, 1)
     # week 3: the job's endpoint answers 404: closed at the complete crawl that first missed it
     # (week 2), as the K-miss rule would date it, not when the revisit could tell
-    _crawl(sqlite_url, tmp_path / "w3.toml", WEEK3, _source("flaky", "greenhouse", base,
+    _crawl(db_url, tmp_path / "w3.toml", WEEK3, _source("flaky", "greenhouse", base,
                                                             "acme-one"))
-    assert _postings(sqlite_url)[("flaky", "4012399")] == (
+    assert _postings(db_url)[("flaky", "4012399")] == (
         "closed", "http_gone", "2026-03-09 09:00")
 
 
