@@ -69,6 +69,7 @@ def test_a_posting_whose_page_answers_404_closes_at_the_crawl_that_left_it_out(
                  _source("partial", "greenhouse", base, "acme-half"),
                  _source("off", "greenhouse", base, "acme-one", "revisit_missing = 0"))
     postings = _postings(db_url)
+    assert "1 posting(s) closed (0 unseen, 1 gone, 0 expired)" in out
     # the summary counts the one posting each board listed, and the one found gone
     assert [row[:5] for row in table_rows(out, "gone ")] == [
         ["gone", "greenhouse", "1", "1", "1"]], out

@@ -240,7 +240,9 @@ def register(app: typer.Typer) -> None:
         console.print(table)
         console.print(f"reconcile: {report.runs_complete} complete run(s), "
                       f"{report.runs_incomplete} incomplete, {report.postings_closed} posting(s) "
-                      f"closed, {report.reopened} reopened", highlight=False)
+                      f"closed ({report.closed_unseen} unseen, {report.closed_by_signal} gone, "
+                      f"{report.closed_expired} expired), {report.reopened} reopened",
+                      highlight=False)
         if not all(outcome.complete for outcome in outcomes):
             raise typer.Exit(EXIT_PARTIAL)
 
