@@ -145,7 +145,9 @@ def register(app: typer.Typer) -> None:
         """Crawl sources, enrich and store their postings, then reconcile lifecycles.
 
         Crawl runs left unreconciled by an earlier crawl are reconciled first, with the same
-        --k.
+        --k. Once a source's listing is stored, the open postings it left out are fetched at
+        their own address (up to 200; `--set JOBTRENDS_REVISIT_MISSING=N`): those answering
+        404/410 close at once (docs/sources.md, "Revisits").
 
         Exits with 4 when some source did not crawl completely (its postings stay open), and
         with 2, before fetching anything, when --observed-at is older than a stored crawl of a
