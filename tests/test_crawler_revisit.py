@@ -29,14 +29,16 @@ def _source(name: str, kind: str, base: str, key: str, *extra: str) -> str:
                       f'base_url = "{base}"\ncountry = "BE"', *extra, ""])
 
 
-def _crawl(db: str, path: Path, observed: str, *sources: str, replay: bool = True) -> str:
-    """``jobtrends crawl`` of ``sources`` observed at ``observed``: before today, so a replay,
-    whose revisits are allowed (the mock server answers the same whatever the time) unless
-    not ``replay``."""
+def _crawl(db: str, path: Path, observed: str | None, *sources: str, replay: bool = True
+           ) -> str:
+    """``jobtrends crawl`` of ``sources`` observed at ``observed`` (None: now). Before today it
+    is a replay, whose revisits are allowed (the mock server answers the same whatever the
+    time) unless not ``replay``."""
     path.write_text("\n".join(sources), encoding="utf-8")
     allow = ("--set", "JOBTRENDS_REVISIT_REPLAYS=true") if replay else ()
-    proc = run_cli("--db", db, "crawl", "--sources", str(path), "--observed-at", observed,
-                   "--no-enrich", *FAST_ARGS, *allow, cwd=path.parent, env={"COLUMNS": "200"})
+    when = ("--observed-at", observed) if observed else ()
+    proc = run_cli("--db", db, "crawl", "--sources", str(path), *when, "--no-enrich",
+                   *FAST_ARGS, *allow, cwd=path.parent, env={"COLUMNS": "200"})
     assert proc.returncode in (0, 4), proc.stdout + proc.stderr  # 4: some source incomplete
     return proc.stdout + proc.stderr
 
@@ -163,7 +165,7 @@ def test_a_failed_revisit_is_no_signal_and_no_failed_page(
         "closed", "http_gone", "2026-03-09 09:00")
 
 
-def test_a_replay_revisits_nothing_unless_told(
+def test_a_replay_revisits_nothing_unless_told_a_live_crawl_does(
         mockserver: MockServer, tmp_path: Path, sqlite_url: str) -> None:  # noqa: F811
     """A crawl observed before today replays the past: today's answers would be dated then
     (and an archive's mirror answers 404 for what it never kept)."""
@@ -174,6 +176,13 @@ def test_a_replay_revisits_nothing_unless_told(
            _source("old", "greenhouse", base, "acme-one"), replay=False)
     assert _per_job_hits(mockserver, "/v1/boards/acme-one/jobs/4012399") == before
     assert _postings(sqlite_url)[("old", "4012399")] == ("open", None, None)
+    # a live crawl (observed now) revisits, untold: the posting closes at its first complete
+    # miss (week 2)
+    _crawl(sqlite_url, tmp_path / "now.toml", None,
+           _source("old", "greenhouse", base, "acme-one"), replay=False)
+    assert _per_job_hits(mockserver, "/v1/boards/acme-one/jobs/4012399") == before + 1
+    assert _postings(sqlite_url)[("old", "4012399")] == (
+        "closed", "http_gone", "2026-03-09 09:00")
 
 
 def _seed(db: str, source: str, ids: dict[str, str], *, can_relist: bool = True) -> None:
