@@ -2,7 +2,8 @@
 
 ``/gen/jsonld/sitemap.xml?n=N[&per=P]`` is a sitemap index of ``/gen/jsonld/sitemap-K.xml``
 urlsets (P postings each, default 1,000); ``/gen/jsonld/job/I`` is a posting page with JSON-LD;
-``/gen/greenhouse/v1/boards/bench-N/jobs`` a Greenhouse board of N postings.
+``/gen/greenhouse/v1/boards/bench-N/jobs`` a Greenhouse board of N postings, and
+``…/bench-N/jobs/I`` its job I (404 from I = N on: the jobs a smaller board dropped).
 """
 
 from __future__ import annotations
@@ -44,6 +45,14 @@ def posting(i: int, base: str) -> dict[str, object]:
     }
 
 
+def _greenhouse_job(i: int) -> dict[str, object]:
+    return {"id": i, "title": TITLES[i % len(TITLES)],
+            "absolute_url": f"https://boards.greenhouse.io/bench/jobs/{i}",
+            "location": {"name": "{}, {}".format(*CITIES[i % len(CITIES)])},
+            "first_published": "2026-01-05T10:00:00Z", "updated_at": "2026-01-06T10:00:00Z",
+            "company_name": f"Company {i % 500}", "content": html.escape(_description(i))}
+
+
 def generate(path: str, query: dict[str, list[str]], base: str) -> tuple[int, bytes, str]:
     n = int(query.get("n", ["1000"])[0])
     per = int(query.get("per", [str(PER_SITEMAP)])[0])
@@ -70,13 +79,14 @@ def generate(path: str, query: dict[str, list[str]], base: str) -> tuple[int, by
                 f"<body><header><nav>Careers</nav></header><main><h1>{title}</h1>"
                 f"{_description(i)}</main></body></html>")
         return 200, page.encode(), "text/html; charset=utf-8"
+    if m := re.fullmatch(r"/gen/greenhouse/v1/boards/bench-(\d+)/jobs/(\d+)", path):
+        n, i = int(m.group(1)), int(m.group(2))  # one job: the board's first n, 404 after
+        if i >= n:
+            return 404, json.dumps({"status": 404, "error": "Job not found"}).encode(), \
+                "application/json"
+        return 200, json.dumps(_greenhouse_job(i)).encode(), "application/json"
     if m := re.fullmatch(r"/gen/greenhouse/v1/boards/bench-(\d+)/jobs", path):
         n = int(m.group(1))
-        jobs = [{"id": i, "title": TITLES[i % len(TITLES)],
-                 "absolute_url": f"https://boards.greenhouse.io/bench/jobs/{i}",
-                 "location": {"name": "{}, {}".format(*CITIES[i % len(CITIES)])},
-                 "first_published": "2026-01-05T10:00:00Z", "updated_at": "2026-01-06T10:00:00Z",
-                 "company_name": f"Company {i % 500}", "content": html.escape(_description(i))}
-                for i in range(n)]
+        jobs = [_greenhouse_job(i) for i in range(n)]
         return 200, json.dumps({"jobs": jobs, "meta": {"total": n}}).encode(), "application/json"
     return 404, b"not found", "text/plain"
