@@ -79,6 +79,10 @@ class MarketServer:
 
 
 class _QuietServer(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 overflows when crawlers open more connections at
+    # once: the kernel drops the extra SYNs, which the clients resend only after 1, 3, 7... s
+    request_queue_size = 128
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         # a crawler closing its connection early is routine, not an error worth a traceback
         exc = sys.exc_info()[1]
