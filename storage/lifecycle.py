@@ -7,6 +7,7 @@ twice changes nothing. The rules are in ``docs/lifecycle.md``.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -203,7 +204,9 @@ def reconcile(
 
     reconciled: list[int] = []
     for run in _runs_ready(conn):
-        _apply_close_signals(conn, now, report, until=run.observed_at)
+        _apply_close_signals(
+            conn, now, report, until=run.observed_at, max_error_rate=max_error_rate
+        )
         claimed = conn.execute(
             update(runs)
             .where(runs.c.id == run.id, runs.c.reconciled_at.is_(None))
@@ -245,7 +248,7 @@ def reconcile(
             report.runs_incomplete += 1
         if not run.can_relist:
             _close_expired(conn, run.id, run.source_id, run.observed_at, report)
-    _apply_close_signals(conn, now, report, until=None)
+    _apply_close_signals(conn, now, report, until=None, max_error_rate=max_error_rate)
 
     if reconciled:
         report.reopened = conn.execute(
@@ -683,24 +686,57 @@ def _close_expired(
     )
 
 
-def _signal_close_time(row: Any) -> datetime:
-    """When a signal closes its posting: at the first complete crawl that missed it, when one
-    did (the date the K-miss rule gives; a revisit may find the page gone crawls later, after
-    a failed or capped one), else at the signal's own time. ``expired`` keeps its own time."""
-    missed = row.first_missed_at
-    if row.reason != models.CLOSE_EXPIRED and missed is not None and missed < row.observed_at:
-        return cast(datetime, missed)
+def _signal_close_time(row: Any, clean_runs: dict[int, list[datetime]]) -> datetime:
+    """When a signal closes its posting: at the first crawl of its source after its last
+    sighting that finished cleanly (``clean_runs``: their times, by source), the first listing
+    that left it out, when that is before the signal (a revisit may find the page gone crawls
+    later: after a failed one, or one the limit left it to, or after a board's empty listings,
+    whose emptiness the 404 confirms); else at the signal's own time. That is the date the
+    K-miss rule gives, or earlier (a complete crawl finished cleanly). ``expired`` keeps its
+    own time."""
+    if row.reason != models.CLOSE_EXPIRED:
+        times = clean_runs.get(row.source_id, [])
+        first = bisect_right(times, row.last_seen_at)
+        if first < len(times) and times[first] < row.observed_at:
+            return times[first]
     return cast(datetime, row.observed_at)
 
 
+def _clean_run_times(
+    conn: Connection, source_ids: Collection[int], max_error_rate: float
+) -> dict[int, list[datetime]]:
+    """The observation times of the finished crawls of these sources that finished cleanly
+    (:func:`clean_finish`: their listings were read), in order, by source."""
+    if not source_ids:
+        return {}
+    found = conn.execute(
+        select(runs.c.source_id, runs.c.observed_at, runs.c.finish_reason,
+               runs.c.pages_fetched, runs.c.pages_failed)
+        .where(runs.c.source_id.in_(sorted(source_ids)), runs.c.finished_at.is_not(None),
+               runs.c.finish_reason == FINISHED)
+        .order_by(runs.c.observed_at)
+    )  # fmt: skip
+    times: dict[int, list[datetime]] = {}
+    for row in found:
+        if clean_finish(finish_reason=row.finish_reason, pages_fetched=row.pages_fetched,
+                        pages_failed=row.pages_failed, max_error_rate=max_error_rate):
+            times.setdefault(row.source_id, []).append(row.observed_at)
+    return times
+
+
 def _apply_close_signals(
-    conn: Connection, now: datetime, report: ReconcileReport, *, until: datetime | None
+    conn: Connection,
+    now: datetime,
+    report: ReconcileReport,
+    *,
+    until: datetime | None,
+    max_error_rate: float,
 ) -> None:
     """Close postings named by explicit signals observed up to ``until``, at the signal's time.
 
     A signal loses to a later sighting (the posting is listed again), and ``expired`` counts
-    only for sources that cannot list postings again. A posting a complete crawl missed before
-    closes at that crawl (:func:`_signal_close_time`).
+    only for sources that cannot list postings again. A posting a clean crawl left out before
+    closes at the first such crawl (:func:`_signal_close_time`).
     """
     query = (
         select(
@@ -708,11 +744,11 @@ def _apply_close_signals(
             signals.c.reason,
             signals.c.observed_at,
             signals.c.crawl_run_id,
+            signals.c.source_id,
             sources.c.can_relist,
             postings.c.id.label("posting_id"),
             postings.c.status,
             postings.c.last_seen_at,
-            postings.c.first_missed_at,
         )
         .join(sources, sources.c.id == signals.c.source_id)
         .outerjoin(
@@ -731,6 +767,10 @@ def _apply_close_signals(
     if not rows:
         return
     closes: dict[int, dict[str, Any]] = {}
+    clean_runs = _clean_run_times(
+        conn, {row.source_id for row in rows if row.reason != models.CLOSE_EXPIRED},
+        max_error_rate,
+    )  # fmt: skip
     for row in rows:
         if (
             row.posting_id is None
@@ -742,7 +782,7 @@ def _apply_close_signals(
             continue
         closes[row.posting_id] = {
             "b_id": row.posting_id,
-            "b_at": _signal_close_time(row),
+            "b_at": _signal_close_time(row, clean_runs),
             "b_reason": row.reason,
             "b_run": row.crawl_run_id,
         }

@@ -136,6 +136,12 @@ def test_no_revisit_after_a_failed_listing_and_at_most_the_limit(
     capped = sorted(postings[("capped", job)][0] for job in ("4012345", "4012399"))
     assert capped == ["closed", "open"]
     assert _per_job_hits(mockserver, "/v1/boards/empty/jobs/") - before == 1
+    # week 3, empty again: the other is revisited and closes at the first listing that left it
+    # out (week 2, whose emptiness its 404 confirms), not when the limit let it be revisited
+    _crawl(sqlite_url, tmp_path / "w3.toml", WEEK3,
+           _source("capped", "greenhouse", base, "empty", "revisit_missing = 1"))
+    assert {_postings(sqlite_url)[("capped", job)] for job in ("4012345", "4012399")} == {
+        ("closed", "http_gone", "2026-03-09 09:00")}
 
 
 def test_a_failed_revisit_is_no_signal_and_no_failed_page(

@@ -283,9 +283,12 @@ class Model:
                 continue  # seen after the signal (not with these in-order crawls)
             if reason == models.CLOSE_EXPIRED and RELISTS[run.source]:
                 continue
-            # a posting a complete crawl missed before closes at that crawl's time
-            missed = posting.first_missed_at if reason != models.CLOSE_EXPIRED else None
-            self.close(posting, missed or run.at, reason, run.crawl)
+            # at the first crawl of the source after its last sighting that finished cleanly
+            # (the first listing that left it out), when there is one before the signal
+            left_out = min((r.at for r in self.runs if r.source == run.source and r.clean
+                            and posting.last_seen_at < r.at < run.at), default=None)
+            at = left_out if left_out is not None and reason != models.CLOSE_EXPIRED else run.at
+            self.close(posting, at, reason, run.crawl)
         complete = run.clean and not too_few(run.seen, run.open_before)
         if run.clean and (run.seen > 0 or run.open_before == 0):
             suspect = self.pending_suspect(run)
