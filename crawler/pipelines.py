@@ -174,9 +174,9 @@ class StoragePipeline:
             return
         self.revisited = True
         source = spider.source
-        limit = self.revisit_limit if source.revisit_missing is None else source.revisit_missing
-        if (limit <= 0 or not KINDS[source.kind].revisits or self.recorder is None
-                or self.recorder.run_id is None or spider.listing_failed or self.redis_url):
+        limit = KINDS[source.kind].revisit_limit(source.revisit_missing, self.revisit_limit)
+        if (limit <= 0 or self.recorder is None or self.recorder.run_id is None
+                or spider.listing_failed or self.redis_url):
             return
         if utcnow() - self.recorder.observed_at > REPLAY_AFTER and not self.revisit_replays:
             logger.info("source %s: a replay (observed at %s): postings the listing left out "

@@ -39,6 +39,14 @@ class KindSpec:
     # listing left out are revisited there (crawler.pipelines, "revisit_missing")
     revisits: bool = False
 
+    def revisit_limit(self, own: int | None, default: int) -> int:
+        """How many unlisted postings a crawl of this kind revisits at most: the source's own
+        ``revisit_missing`` (``own``), else the crawl's ``default``; 0 for a kind without a
+        page per posting."""
+        if not self.revisits:
+            return 0
+        return default if own is None else own
+
 
 KINDS: dict[str, KindSpec] = {
     "greenhouse": KindSpec(("board",), base_url="https://boards-api.greenhouse.io",

@@ -90,9 +90,7 @@ def _settings_pairs(pairs: list[str] | None) -> dict[str, Any]:
 def _revisits(source: SourceConfig) -> str:
     """How many unlisted open postings a crawl of ``source`` revisits at most ("no": none, its
     kind has no page per posting that answers 404; the default unless --set changes it)."""
-    if not KINDS[source.kind].revisits:
-        return "no"
-    limit = JOBTRENDS_REVISIT_MISSING if source.revisit_missing is None else source.revisit_missing
+    limit = KINDS[source.kind].revisit_limit(source.revisit_missing, JOBTRENDS_REVISIT_MISSING)
     return f"up to {limit}" if limit else "no"
 
 

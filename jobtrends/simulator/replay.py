@@ -78,8 +78,8 @@ def replay_week(session: Session, market: Market, week: int,
         records = [posting_record(market, p) for p in market.visible(spec.name, week)]
         if records:
             upsert_postings(session, run_id, records)
-        if revisit_limit and KINDS[spec.kind].revisits:
-            for unlisted in unlisted_open_postings(session, run_id, revisit_limit):
+        if limit := KINDS[spec.kind].revisit_limit(None, revisit_limit):
+            for unlisted in unlisted_open_postings(session, run_id, limit):
                 placement = market.placement(spec.name, unlisted.source_job_id)
                 if placement is None or not market.is_live(placement, week):
                     record_close_signal(session, run_id, unlisted.source_job_id,

@@ -159,7 +159,7 @@ def ground_truth(market: Market, *, k: int = 2, min_seen_share: float = 0.5,
     incomplete: list[tuple[str, int]] = []
     for spec in market.sources:
         source = spec.name
-        revisits = revisit_limit if KINDS[spec.kind].revisits else 0
+        revisits = KINDS[spec.kind].revisit_limit(None, revisit_limit)
         misses: dict[str, int] = {}
         first_miss: dict[str, datetime] = {}
         open_ids: set[str] = set()
