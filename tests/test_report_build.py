@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
+from crawler.settings import JOBTRENDS_REVISIT_MISSING
 from jobtrends.report import build_report
 from jobtrends.simulator import MarketConfig, build_market, ground_truth
 from jobtrends.simulator.replay import replay
@@ -28,23 +29,20 @@ def market():
     return build_market(CONFIG)
 
 
-def _session(url: str, market, revisit_limit: int | None = None) -> Session:
+def _session(url: str, market, revisit_limit: int = JOBTRENDS_REVISIT_MISSING) -> Session:
     engine = make_engine(url)
     upgrade(engine)
     session = Session(engine)
-    if revisit_limit is None:
-        replay(session, market)
-    else:
-        replay(session, market, revisit_limit=revisit_limit)
+    replay(session, market, revisit_limit=revisit_limit)
     return session
 
 
 # the crawler's default (unlisted postings revisited: those gone close at once), and the K-miss
 # rule alone (a crawler that revisits nothing)
-@pytest.mark.parametrize("revisit_limit", [None, 0], ids=["revisits", "k-miss-only"])
-def test_report_matches_ground_truth(db_url: str, market, revisit_limit: int | None) -> None:
-    truth = ground_truth(market) if revisit_limit is None else ground_truth(
-        market, revisit_limit=revisit_limit)
+@pytest.mark.parametrize("revisit_limit", [JOBTRENDS_REVISIT_MISSING, 0],
+                         ids=["revisits", "k-miss-only"])
+def test_report_matches_ground_truth(db_url: str, market, revisit_limit: int) -> None:
+    truth = ground_truth(market, revisit_limit=revisit_limit)
     with _session(db_url, market, revisit_limit) as session:
         report = build_report(session, TrendFilter(), weeks=market.weeks)
     # weekly flow, week by week

@@ -19,6 +19,7 @@ from functools import cached_property
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
+from crawler.settings import JOBTRENDS_REVISIT_MISSING
 from jobtrends.simulator import vocab
 from storage.companies import normalize_title
 
@@ -198,13 +199,11 @@ class Market:
         return {(p.source, p.job_id): p for ps in self.placements.values() for p in ps}
 
     def ground_truth(self, *, k: int = 2, min_seen_share: float = 0.5,
-                     revisit_limit: int | None = None) -> GroundTruth:
+                     revisit_limit: int = JOBTRENDS_REVISIT_MISSING) -> GroundTruth:
         """What a report of this market crawled weekly must show: see :mod:`.truth`
         (``revisit_limit``: the crawler's, by default)."""
         from jobtrends.simulator.truth import ground_truth
 
-        if revisit_limit is None:
-            return ground_truth(self, k=k, min_seen_share=min_seen_share)
         return ground_truth(self, k=k, min_seen_share=min_seen_share,
                             revisit_limit=revisit_limit)
 
