@@ -526,7 +526,8 @@ def unlisted_open_postings(session: Session, run_id: int, limit: int) -> list[Un
     (stored before its observation time, not seen at it), most recently seen first.
 
     Read when the run's listing is done and stored: a crawler may fetch these postings' own
-    pages, whose 404/410 answers are close signals (``crawler.revisit``).
+    pages, whose 404/410 answers are close signals
+    (``crawler.pipelines.StoragePipeline.spider_idle``).
     """
     conn = session.connection()
     run = conn.execute(
