@@ -51,6 +51,10 @@ def _not_found(message: str = "Not Found") -> Response:
     return _json({"status": 404, "error": message}, 404)
 
 
+def _lever_not_found() -> Response:
+    return _json({"ok": False, "error": "Document not found"}, 404)
+
+
 class MockState:
     """Hit counts per path (shared by the handler threads)."""
 
@@ -139,12 +143,11 @@ class Handler(BaseHTTPRequestHandler):
             postings = self.load("lever", m.group(1))
             post = next((p for p in postings if p.get("id") == m.group(2)), None) if isinstance(
                 postings, list) else None
-            return _json(post) if post is not None else _json(
-                {"ok": False, "error": "Document not found"}, 404)
+            return _json(post) if post is not None else _lever_not_found()
         if m := re.match(r"^/v0/postings/([^/]+)/?$", path):
             data = self.load("lever", m.group(1))
             if data is None:
-                return _json({"ok": False, "error": "Document not found"}, 404)
+                return _lever_not_found()
             if not isinstance(data, list):
                 return Response(200, data, "application/json")
             skip, limit = int(query.get("skip", ["0"])[0]), int(query.get("limit", ["100"])[0])
